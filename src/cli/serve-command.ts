@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { createUserServiceServer } from "../server/user-service-server.js";
+import { parseArgs } from "node:util";
+import { intFlag, withUsage } from "./parse-flags.js";
+import { UsageError } from "./usage-error.js";
+
+export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F] [--grace-ms MS]
+
+Starts the reference UserService server: gRPC, gRPC-Web and Connect on one port,
+over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down gracefully.
+
+  --host H       address to bind (default 127.0.0.1)
+  --port P       port to bind, 0 for any free port (default 50051)
+  --token T      bearer token protected calls need (default: a random token, printed)
+  --no-auth      accept calls without a token (not for shared machines)
+  --cert F       PEM certificate file: serve TLS (with --key)
+  --key F        PEM private key file
+  --grace-ms MS  how long shutdown waits for in-flight calls (default 10000)
+  -h, --help     show this help`;
+
+/** `userctl serve`: runs the reference server in the foreground. */
+export async function serveCommand(args: string[], io: { out: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  const { values } = withUsage(serveUsage, () =>
+    parseArgs({
+      args,
+      strict: true,
+      options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: "50051" },
+      token: { type: "string" },
+      "no-auth": { type: "boolean", default: false },
+      cert: { type: "string" },
+      key: { type: "string" },
+      "grace-ms": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+      },
+    }),
+  );
+  if (values.help) {
+    io.out(serveUsage);
+    return 0;
+  }
+  const port = intFlag(values.port, "--port", serveUsage, { min: 0, max: 65535 }) ?? 50051;
+  const graceMs = intFlag(values["grace-ms"], "--grace-ms", serveUsage, { min: 0 });
+  if (values.token !== undefined && values["no-auth"]) {
+    throw new UsageError("--token and --no-auth exclude each other", serveUsage);
+  }
+  if (values.token === "") throw new UsageError("--token must not be empty", serveUsage);
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together", serveUsage);
+  }
+  const tls =
+    values.cert !== undefined && values.key !== undefined
+      ? { cert: readPem(values.cert, "--cert"), key: readPem(values.key, "--key") }
+      : undefined;
+
+  const server = createUserServiceServer({
+    auth: !values["no-auth"],
+    ...(values.token !== undefined && { token: values.token }),
+    ...(tls && { tls }),
+    ...(graceMs !== undefined && { graceMs }),
+    log: (line) => io.err(line),
+  });
+  const { url } = await server.listen(port, values.host);
+  io.out(`userctl serve: listening on ${url}`);
+  io.out(`  protocols: gRPC, gRPC-Web and Connect on one port (HTTP/2${tls ? " via ALPN" : " prior knowledge"} and HTTP/1.1)`);
+  io.out(`  services:  user.v1.UserService, grpc.health.v1.Health`);
+  if (server.token === undefined) {
+    io.err("warning: --no-auth: every call is accepted without a token");
+  } else {
+    io.out(`  token:     ${server.token}`);
+    io.out(`  try:       npx userctl --url ${url} --token ${server.token} list`);
+  }
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  io.err(`userctl serve: ${signal} received, shutting down (health NOT_SERVING, draining calls)`);
+  await server.close();
+  io.err("userctl serve: stopped");
+  return 0;
+}
+
+function readPem(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot read ${path}: ${(e as Error).message}`, serveUsage);
+  }
+}
