@@ -61,6 +61,11 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
     ...(graceMs !== undefined && { graceMs }),
     log: (line) => io.err(line),
   });
+  // Listen for signals before announcing readiness, so an early signal is not lost.
+  const stop = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
   const { url } = await server.listen(port, values.host);
   io.out(`userctl serve: listening on ${url}`);
   io.out(`  protocols: gRPC, gRPC-Web and Connect on one port (HTTP/2${tls ? " via ALPN" : " prior knowledge"} and HTTP/1.1)`);
@@ -72,10 +77,7 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
     io.out(`  try:       npx userctl --url ${url} --token ${server.token} list`);
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-  });
+  const signal = await stop;
   io.err(`userctl serve: ${signal} received, shutting down (health NOT_SERVING, draining calls)`);
   await server.close();
   io.err("userctl serve: stopped");

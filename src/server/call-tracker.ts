@@ -9,6 +9,8 @@ export interface CallTracker {
   refuseNewCalls(): void;
   /** Resolves when no unary call is in flight, or after `ms`. */
   unaryDrained(ms: number): Promise<void>;
+  /** Resolves when no call at all is in flight, or after `ms`. */
+  allDrained(ms: number): Promise<void>;
 }
 
 /**
@@ -21,9 +23,32 @@ export function createCallTracker(): CallTracker {
   let refusing = false;
   const waiters = new Set<() => void>();
 
+  const waitUntil = (idle: () => boolean, ms: number) => {
+    if (idle()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (!idle()) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        resolve();
+      }, ms);
+      waiters.add(check);
+    });
+  };
+  const changed = () => {
+    for (const check of [...waiters]) check();
+  };
   const endUnary = () => {
     unary--;
-    if (unary === 0) for (const wake of waiters) wake();
+    changed();
+  };
+  const endStream = () => {
+    streams--;
+    changed();
   };
 
   const interceptor: Interceptor = (next) => async (req) => {
@@ -31,7 +56,7 @@ export function createCallTracker(): CallTracker {
     if (req.method.methodKind === "unary") {
       unary++;
       try {
-        return await next(req);
+        return await untilAborted(next(req), req.signal);
       } finally {
         endUnary();
       }
@@ -41,11 +66,11 @@ export function createCallTracker(): CallTracker {
     try {
       res = await next(req);
     } catch (e) {
-      streams--;
+      endStream();
       throw e;
     }
     if (!res.stream) {
-      streams--;
+      endStream();
       return res;
     }
     const messages = res.message;
@@ -55,7 +80,7 @@ export function createCallTracker(): CallTracker {
         try {
           yield* messages;
         } finally {
-          streams--;
+          endStream();
         }
       })(),
     };
@@ -67,17 +92,22 @@ export function createCallTracker(): CallTracker {
     refuseNewCalls() {
       refusing = true;
     },
-    unaryDrained(ms) {
-      if (unary === 0) return Promise.resolve();
-      return new Promise((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        waiters.add(done);
-      });
-    },
+    unaryDrained: (ms) => waitUntil(() => unary === 0, ms),
+    allDrained: (ms) => waitUntil(() => unary === 0 && streams === 0, ms),
   };
+}
+
+/**
+ * Settles with `work`, or rejects with the signal's reason once it aborts
+ * (shutdown past its grace period), so the client gets that status instead
+ * of a reset stream while the abandoned handler runs out in the background.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  work.catch(() => {}); // the abandoned handler's late failure is nobody's to handle
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -20,6 +20,8 @@ export interface DualProtocolListener {
   listen(port: number, host: string): Promise<number>;
   /** Stops accepting connections and sends GOAWAY on HTTP/2 sessions; streams in flight go on. */
   stopAccepting(): void;
+  /** Closes HTTP/1.1 connections that are idle now. */
+  closeIdle(): void;
   /** Destroys every connection still open. */
   destroyAll(): void;
   /** Resolves once every connection has closed. */
@@ -40,9 +42,41 @@ export function createDualProtocolListener(
 ): DualProtocolListener {
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
+  const h1Sockets = new Set<net.Socket>();
   const firstBytesTimeoutMs = options.firstBytesTimeoutMs ?? 10_000;
-  let h1: http.Server | undefined;
   let outer: net.Server;
+  let draining = false;
+  // HTTP/1.1 requests in flight per socket, so idle keep-alive sockets can be
+  // closed at shutdown (node's closeIdleConnections only knows sockets of
+  // servers that listen themselves).
+  const h1Busy = new Map<net.Socket, number>();
+  const trackHttp1 = (socket: net.Socket) => {
+    if (h1Sockets.has(socket)) return;
+    h1Sockets.add(socket);
+    socket.once("close", () => {
+      h1Sockets.delete(socket);
+      h1Busy.delete(socket);
+    });
+  };
+  const serve: Handler = (req, res) => {
+    if ("shouldKeepAlive" in res) {
+      const socket = req.socket;
+      trackHttp1(socket);
+      h1Busy.set(socket, (h1Busy.get(socket) ?? 0) + 1);
+      res.once("close", () => {
+        const left = (h1Busy.get(socket) ?? 1) - 1;
+        h1Busy.set(socket, left);
+        if (left === 0 && draining) socket.destroySoon();
+      });
+      // While draining, connections close after their current response
+      // instead of being kept alive for requests that would be refused anyway.
+      if (draining) res.shouldKeepAlive = false;
+    }
+    handler(req, res);
+  };
+  const closeIdleHttp1 = () => {
+    for (const socket of h1Sockets) if ((h1Busy.get(socket) ?? 0) === 0) socket.destroySoon();
+  };
 
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -56,19 +90,19 @@ export function createDualProtocolListener(
   };
 
   if (options.tls) {
-    const secure = http2.createSecureServer({ ...options.tls, allowHTTP1: true }, handler);
+    const secure = http2.createSecureServer({ ...options.tls, allowHTTP1: true }, serve);
     secure.on("session", trackSession);
     secure.on("secureConnection", track);
     outer = secure;
   } else {
-    const h2 = http2.createServer({}, handler);
+    const h2 = http2.createServer({}, serve);
     h2.on("session", trackSession);
-    const plain = http.createServer(handler);
-    h1 = plain;
+    const plain = http.createServer(serve);
     outer = net.createServer((socket) => {
       track(socket);
       socket.on("error", () => socket.destroy());
       sniff(socket, firstBytesTimeoutMs, (isHttp2) => {
+        if (!isHttp2) trackHttp1(socket);
         (isHttp2 ? h2 : plain).emit("connection", socket);
       });
     });
@@ -86,10 +120,12 @@ export function createDualProtocolListener(
       });
     },
     stopAccepting() {
+      draining = true;
       allClosed ??= new Promise((resolve) => outer.close(() => resolve()));
       for (const session of sessions) if (!session.closed) session.close();
-      h1?.closeIdleConnections();
+      closeIdleHttp1();
     },
+    closeIdle: closeIdleHttp1,
     destroyAll() {
       for (const session of sessions) session.destroy();
       for (const socket of sockets) socket.destroy();

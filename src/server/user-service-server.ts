@@ -93,8 +93,11 @@ export function createUserServiceServer(options: UserServiceServerOptions = {}):
         listener.stopAccepting();
         await tracker.unaryDrained(grace);
         shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
-        // Give cancelled streams a moment to send their final status, then cut the rest.
-        await Promise.race([listener.closed(), delay(500)]);
+        // Give cancelled streams a moment to send their final status (HTTP/2
+        // sessions close by themselves once their streams end), then cut the rest.
+        await tracker.allDrained(500);
+        listener.closeIdle();
+        await Promise.race([listener.closed(), delay(1000)]);
         listener.destroyAll();
         await listener.closed();
       })();

@@ -1,0 +1,80 @@
+import { Code, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { describe, expect, it } from "vitest";
+import { UserService } from "../../gen/user/v1/user_service_pb.js";
+import { rejection } from "../helpers/test-server.js";
+import { runUserctl, startUserctl } from "../helpers/spawn-userctl.js";
+
+describe("userctl serve", () => {
+  it("prints the URL, protocols and token, serves calls, and exits 0 on SIGTERM after draining", async () => {
+    const serve = await startUserctl(["serve", "--port", "0", "--token", "cli-token"], /token:\s+(\S+)\n/);
+    const out = serve.output().stdout;
+    const url = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+    expect(url).toBeDefined();
+    expect(out).toContain("gRPC, gRPC-Web and Connect");
+    expect(serve.match[1]).toBe("cli-token");
+
+    const users = createClient(UserService, createGrpcTransport({ baseUrl: url! }));
+    await users.createUser({ email: "a@example.com", name: "A" });
+    const list = await users.listUsers({}, { headers: { authorization: "Bearer cli-token" } });
+    expect(list.totalSize).toBe(1);
+    expect((await rejection(users.listUsers({}))).code).toBe(Code.Unauthenticated);
+
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
+    const { stderr } = serve.output();
+    expect(stderr).toContain("SIGTERM received");
+    expect(stderr).toMatch(/grpc user\.v1\.UserService\/ListUsers ok/);
+    expect(stderr).not.toContain("cli-token");
+  });
+
+  it("makes up a random token, and with --no-auth warns and takes calls without one", async () => {
+    const random = await startUserctl(["serve", "--port", "0"], /token:\s+(\S+)\n/);
+    expect(random.match[1]).toMatch(/^[\w-]{20,}$/);
+    random.child.kill("SIGINT");
+    expect(await random.exited).toBe(0);
+
+    const open = await startUserctl(["serve", "--port", "0", "--no-auth"], /listening on (\S+)\n/);
+    const users = createClient(UserService, createGrpcTransport({ baseUrl: open.match[1]! }));
+    await expect(users.listUsers({})).resolves.toBeDefined();
+    open.child.kill("SIGINT");
+    expect(await open.exited).toBe(0);
+    expect(open.output().stderr).toContain("warning: --no-auth");
+  });
+
+  it.each([
+    [["serve", "--bogus"], "Unknown option"],
+    [["serve", "--port", "99999"], "--port must be"],
+    [["serve", "--token", "t", "--no-auth"], "exclude each other"],
+    [["serve", "--cert", "x.pem"], "--cert and --key go together"],
+    [["frobnicate"], "unknown command"],
+  ])("rejects %j with usage and exit status 64", async (args, message) => {
+    const run = await runUserctl(args);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("usage: userctl");
+  });
+
+  it("prints help for --help and exits 0", async () => {
+    const run = await runUserctl(["serve", "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("usage: userctl serve");
+  });
+});
+
+describe("userctl tour", () => {
+  it("walks every RPC against an in-process server and exits 0", async () => {
+    const run = await runUserctl(["tour"], { timeoutMs: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    for (const rpc of ["Health/Check", "CreateUser", "GetUser", "ListUsers", "WatchUsers", "UpdateUser", "BulkCreateUsers", "SyncUsers", "DeleteUser", "Health/Watch"]) {
+      expect(run.stdout).toContain(rpc);
+    }
+    expect(run.stdout).toContain("no duplicate");
+    expect(run.stdout).toMatch(/event\s+#4 UPDATED/);
+    expect(run.stdout).toMatch(/failure\s+item 1: InvalidArgument/);
+    expect(run.stdout).toMatch(/#1\s+NotFound/);
+    expect(run.stdout).toContain("SERVING → NOT_SERVING → stream ended: Unavailable");
+    expect(run.stdout).toContain("tour complete");
+  });
+});
