@@ -1,6 +1,6 @@
 import { create, toJsonString } from "@bufbuild/protobuf";
 import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
-import { Code } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
@@ -11,7 +11,7 @@ import {
 } from "../../gen/user/v1/user_service_pb.js";
 import { protocolCases, rejection, type RunningServer, startServer, streamOf } from "../helpers/test-server.js";
 
-const violations = (e: { findDetails: (s: typeof BadRequestSchema) => { fieldViolations: { field: string }[] }[] }) =>
+const violations = (e: ConnectError) =>
   e.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
 
 describe.each(protocolCases)("UserService over $name", (protocol) => {
