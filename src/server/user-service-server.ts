@@ -3,6 +3,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { randomBytes } from "node:crypto";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
+import { createAmbientContextServerInterceptor } from "../node/ambient-context.js";
 import { createCallTracker } from "./call-tracker.js";
 import { createDualProtocolListener } from "./dual-protocol-listener.js";
 import { createHealthRegistry, type HealthRegistry } from "./health-registry.js";
@@ -64,6 +65,9 @@ export function createUserServiceServer(options: UserServiceServerOptions = {}):
 
   const interceptors: Interceptor[] = [tracker.interceptor];
   if (options.log) interceptors.push(createServerLoggingInterceptor(options.log));
+  // Handlers run inside the call's deadline and correlation id, so calls they
+  // make with createTransport inherit both without passing them by hand.
+  interceptors.push(createAmbientContextServerInterceptor());
   if (token !== undefined) interceptors.push(createServerAuthInterceptor({ token }));
   interceptors.push(...(options.interceptors ?? []));
 

@@ -1,0 +1,213 @@
+import { type CallOptions, Code, ConnectError, createClient, createContextValues, type Transport } from "@connectrpc/connect";
+import {
+  type BulkCreateFailure,
+  type ListUsersResponse,
+  type SyncUsersResponse,
+  type User,
+  UserService,
+  type WatchUsersResponse,
+} from "../../gen/user/v1/user_service_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { SyncUsersRequestSchema } from "../../gen/user/v1/user_service_pb.js";
+import { toTypedError } from "../errors/to-typed-error.js";
+import { retryableCallKey } from "../interceptors/retryable-call.js";
+import type { TransportOptions } from "../transport/transport-options.js";
+import type { UserCallOptions } from "./call-options.js";
+import { type UserChanges, updateMaskFor } from "./update-mask.js";
+import { type ResumeOptions, watchWithResume } from "./watch-with-resume.js";
+
+/** A user to create; `requestId` makes retries safe and is generated when absent. */
+export interface NewUserInput {
+  email: string;
+  name: string;
+  age?: number;
+  roles?: string[];
+  /** Write-only; never returned. */
+  password?: string;
+  /** Idempotency key. Defaults to a fresh UUID, so a retried create never duplicates. */
+  requestId?: string;
+}
+
+/** The outcome of `bulkCreateUsers`. */
+export interface BulkCreateResult {
+  createdCount: number;
+  userIds: string[];
+  failures: BulkCreateFailure[];
+}
+
+/** A typed UserService client; see createUserClient. */
+export interface UserClient extends AsyncDisposable {
+  getUser(userId: string, options?: UserCallOptions): Promise<User>;
+  createUser(user: NewUserInput, options?: UserCallOptions): Promise<User>;
+  /** Changes the given fields only: the update mask is built from the fields present. */
+  updateUser(userId: string, changes: UserChanges, options?: UserCallOptions): Promise<User>;
+  deleteUser(userId: string, options?: UserCallOptions): Promise<void>;
+  /** One page. */
+  listUsers(request?: { pageSize?: number; pageToken?: string; filter?: string }, options?: UserCallOptions): Promise<ListUsersResponse>;
+  /** Every user matching `filter`, page after page. */
+  users(filter?: string, options?: UserCallOptions & { pageSize?: number }): AsyncIterable<User>;
+  /** Gets many users concurrently; one settled result per id, in order, like Promise.allSettled. */
+  getUsers(userIds: string[], options?: UserCallOptions & { concurrency?: number }): Promise<PromiseSettledResult<User>[]>;
+  /**
+   * Change events; after a retryable failure the stream reopens from the last
+   * sequence delivered, so no event is lost or delivered twice.
+   */
+  watchUsers(
+    request?: { userIds?: string[]; sinceSequence?: bigint },
+    options?: Omit<UserCallOptions, "timeoutMs"> & ResumeOptions,
+  ): AsyncIterable<WatchUsersResponse>;
+  /** Streams creates; resolves with every created id and every failure. */
+  bulkCreateUsers(
+    users: Iterable<NewUserInput> | AsyncIterable<NewUserInput>,
+    options?: UserCallOptions & { onProgress?: (sent: number) => void },
+  ): Promise<BulkCreateResult>;
+  /** Streams updates; one response per request, in order. */
+  syncUsers(
+    updates: AsyncIterable<{ userId: string; changes: UserChanges }> | Iterable<{ userId: string; changes: UserChanges }>,
+    options?: UserCallOptions,
+  ): AsyncIterable<SyncUsersResponse>;
+  /** Cancels calls in flight and refuses new ones. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a UserService client on a transport (or on transport options, for
+ * which `makeTransport` builds one). Every error is a typed ConnectError
+ * subclass (NotFoundError, InvalidArgumentError, ...).
+ */
+export function createUserClient(
+  transportOrOptions: Transport | TransportOptions,
+  makeTransport?: (options: TransportOptions) => Transport,
+): UserClient {
+  const transport = isTransport(transportOrOptions)
+    ? transportOrOptions
+    : requireFactory(makeTransport)(transportOrOptions);
+  const client = createClient(UserService, transport);
+  const lifetime = new AbortController();
+
+  const callOptions = (options: UserCallOptions = {}, retryable = false): CallOptions => {
+    if (lifetime.signal.aborted) throw toTypedError(new ConnectError("client is closed", Code.Canceled));
+    const signal = options.signal ? AbortSignal.any([options.signal, lifetime.signal]) : lifetime.signal;
+    const contextValues = createContextValues();
+    if (retryable) contextValues.set(retryableCallKey, true);
+    return {
+      signal,
+      contextValues,
+      ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.headers !== undefined && { headers: options.headers }),
+    };
+  };
+  const typed = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (e) {
+      throw toTypedError(e);
+    }
+  };
+  const toCreateRequest = (u: NewUserInput) => ({
+    email: u.email,
+    name: u.name,
+    age: u.age ?? 0,
+    roles: u.roles ?? [],
+    password: u.password ?? "",
+    requestId: u.requestId ?? crypto.randomUUID(),
+  });
+
+  const self: UserClient = {
+    getUser: (userId, options) => typed(async () => (await client.getUser({ userId }, callOptions(options))).user!),
+
+    // The request_id makes CreateUser safe to retry, so this call opts in.
+    createUser: (user, options) =>
+      typed(async () => (await client.createUser(toCreateRequest(user), callOptions(options, true))).user!),
+
+    updateUser: (userId, changes, options) =>
+      typed(async () => {
+        const paths = updateMaskFor(changes);
+        return (await client.updateUser({ user: { id: userId, ...changes }, updateMask: { paths } }, callOptions(options))).user!;
+      }),
+
+    deleteUser: (userId, options) => typed(async () => void (await client.deleteUser({ userId }, callOptions(options)))),
+
+    listUsers: (request = {}, options) => typed(() => client.listUsers(request, callOptions(options))),
+
+    async *users(filter = "", options = {}) {
+      let pageToken = "";
+      do {
+        const page = await self.listUsers({ filter, pageToken, ...(options.pageSize !== undefined && { pageSize: options.pageSize }) }, options);
+        yield* page.users;
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+    },
+
+    async getUsers(userIds, options = {}) {
+      const results: PromiseSettledResult<User>[] = new Array(userIds.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < userIds.length) {
+          const i = next++;
+          results[i] = await self.getUser(userIds[i]!, options).then(
+            (value) => ({ status: "fulfilled", value }) as const,
+            (reason: unknown) => ({ status: "rejected", reason }) as const,
+          );
+        }
+      };
+      const concurrency = Math.max(1, Math.min(options.concurrency ?? 16, userIds.length));
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      return results;
+    },
+
+    watchUsers(request = {}, options = {}) {
+      const base = callOptions(options);
+      return watchWithResume(
+        (sinceSequence, signal) => client.watchUsers({ userIds: request.userIds ?? [], sinceSequence }, { ...base, signal }),
+        request.sinceSequence ?? 0n,
+        base.signal!,
+        options,
+      );
+    },
+
+    bulkCreateUsers: (users, options = {}) =>
+      typed(async () => {
+        let sent = 0;
+        const requests = (async function* () {
+          for await (const user of users) {
+            yield toCreateRequest(user);
+            options.onProgress?.(++sent);
+          }
+        })();
+        const res = await client.bulkCreateUsers(requests, callOptions(options));
+        return { createdCount: res.createdCount, userIds: res.userIds, failures: res.failures };
+      }),
+
+    async *syncUsers(updates, options) {
+      const requests = (async function* (): AsyncGenerator<MessageInitShape<typeof SyncUsersRequestSchema>> {
+        for await (const { userId, changes } of updates) {
+          yield { user: { id: userId, ...changes }, updateMask: { paths: updateMaskFor(changes) } };
+        }
+      })();
+      try {
+        yield* client.syncUsers(requests, callOptions(options));
+      } catch (e) {
+        throw toTypedError(e);
+      }
+    },
+
+    close() {
+      lifetime.abort(new ConnectError("client is closed", Code.Canceled));
+      return Promise.resolve();
+    },
+    [Symbol.asyncDispose]() {
+      return self.close();
+    },
+  };
+  return self;
+}
+
+function isTransport(value: Transport | TransportOptions): value is Transport {
+  return typeof (value as Transport).unary === "function" && typeof (value as Transport).stream === "function";
+}
+
+function requireFactory(make: ((options: TransportOptions) => Transport) | undefined) {
+  if (!make) throw new ConnectError("createUserClient needs a Transport here; pass createTransport(options)", Code.InvalidArgument);
+  return make;
+}

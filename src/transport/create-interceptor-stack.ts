@@ -1,0 +1,51 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { createAuthInterceptor, type AuthInterceptorOptions } from "../interceptors/auth-interceptor.js";
+import { createCorrelationInterceptor } from "../interceptors/correlation-interceptor.js";
+import { createDeadlineInterceptor } from "../interceptors/deadline-interceptor.js";
+import { createLoggingInterceptor } from "../interceptors/logging-interceptor.js";
+import { createRetryInterceptor } from "../interceptors/retry-interceptor.js";
+import { createTypedErrorInterceptor } from "../interceptors/typed-error-interceptor.js";
+import { createCallHeadersInterceptor } from "./call-headers-interceptor.js";
+import type { TransportOptions } from "./transport-options.js";
+
+/** What the platform provides: ambient deadline and correlation id (Node), nothing in browsers. */
+export interface Ambient {
+  deadline?: () => number | undefined;
+  correlationId?: () => string | undefined;
+}
+
+/**
+ * The interceptors `createTransport` installs, outermost first:
+ *
+ * 1. typed errors — everything a call throws becomes NotFoundError, ... even
+ *    errors raised by the interceptors below;
+ * 2. logging — one line for the whole call, with its attempt count;
+ * 3. call headers and correlation — one correlation id for all attempts;
+ * 4. deadline — one deadline covers every attempt and every backoff sleep;
+ * 5. retry — each attempt runs everything below it again;
+ * 6. auth — each attempt asks for the current token, and a refreshed token
+ *    replays the attempt once on UNAUTHENTICATED;
+ * 7. your own `interceptors` — per attempt, seeing the final headers.
+ */
+export function createInterceptorStack(options: TransportOptions, ambient: Ambient = {}): Interceptor[] {
+  const stack: Interceptor[] = [createTypedErrorInterceptor(options.retry ? { retryableCodes: options.retry.retryableCodes ?? undefined } : {})];
+  if (options.logger) {
+    stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
+  }
+  if (options.headers !== undefined) stack.push(createCallHeadersInterceptor(options.headers));
+  if (options.correlation !== false) {
+    const correlation = typeof options.correlation === "object" ? options.correlation : {};
+    stack.push(createCorrelationInterceptor({ ...(ambient.correlationId && { ambientCorrelationId: ambient.correlationId }), ...correlation }));
+  }
+  if (options.timeouts !== false) {
+    stack.push(createDeadlineInterceptor({ ...(ambient.deadline && { ambientDeadline: ambient.deadline }), ...options.timeouts }));
+  }
+  if (options.retry !== false) stack.push(createRetryInterceptor(options.retry ?? {}));
+  if (options.auth !== undefined) {
+    const auth: AuthInterceptorOptions =
+      typeof options.auth === "string" || typeof options.auth === "function" ? { token: options.auth } : options.auth;
+    stack.push(createAuthInterceptor(auth));
+  }
+  stack.push(...(options.interceptors ?? []));
+  return stack;
+}

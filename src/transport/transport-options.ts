@@ -1,0 +1,84 @@
+import type { Interceptor } from "@connectrpc/connect";
+import type { AuthInterceptorOptions } from "../interceptors/auth-interceptor.js";
+import type { CorrelationInterceptorOptions } from "../interceptors/correlation-interceptor.js";
+import type { DeadlineInterceptorOptions } from "../interceptors/deadline-interceptor.js";
+import type { Logger, LogLevel } from "../interceptors/logging-interceptor.js";
+import type { RetryOptions } from "../interceptors/retry-options.js";
+import type { TokenSource } from "../interceptors/token-cache.js";
+
+/** The wire protocol a transport speaks. */
+export type Protocol = "grpc" | "grpc-web" | "connect";
+
+/** Per-method-kind and per-method default deadlines; see createDeadlineInterceptor. */
+export type TimeoutOptions = Omit<DeadlineInterceptorOptions, "ambientDeadline" | "now">;
+
+/**
+ * Options of `createTransport`, flat, every one optional but `baseUrl`. The
+ * Node build honours all of them; the browser build ignores the Node-only
+ * ones (TLS files, HTTP/2 keepalive, compression, message size limits) and
+ * rejects `protocol: "grpc"`.
+ */
+export interface TransportOptions {
+  /** Where the service lives, e.g. "https://api.example.com" or "http://127.0.0.1:50051". Required. */
+  baseUrl: string;
+  /**
+   * The wire protocol. Defaults to "grpc" on Node and "grpc-web" in browsers
+   * (which cannot speak gRPC: fetch exposes no HTTP trailers).
+   */
+  protocol?: Protocol;
+  /**
+   * HTTP version on Node: "2" or "1.1" (gRPC needs "2"; gRPC-Web and Connect
+   * work over both, but bidirectional streams need "2"). Defaults to "2".
+   * Browsers pick their own.
+   */
+  httpVersion?: "1.1" | "2";
+  /**
+   * Bearer token for every call: a string, a function returning one (or a
+   * promise of one), or full auth interceptor options. Defaults to none.
+   */
+  auth?: TokenSource | AuthInterceptorOptions;
+  /** Retry policy (gRFC A6), or false for none. Defaults to the retry interceptor's defaults. */
+  retry?: RetryOptions | false;
+  /** Default deadlines, or false for none. Defaults to 5 s for reads, 30 s for other unary calls, 120 s for client streams. */
+  timeouts?: TimeoutOptions | false;
+  /** Where to log one line per call (console, pino, ...). Defaults to no logging. */
+  logger?: Logger;
+  /** Lowest level logged; "debug" adds headers (redacted) and bodies. Defaults to "info". */
+  logLevel?: LogLevel;
+  /** Sends `x-correlation-id` (options, or false for none). Defaults to on. */
+  correlation?: CorrelationInterceptorOptions | boolean;
+  /**
+   * Your own interceptors. They run innermost, once per attempt, after auth
+   * has set the header: they see exactly what goes on the wire. Defaults to none.
+   */
+  interceptors?: Interceptor[];
+  /** Headers sent on every call (a call's own headers win). Defaults to none. */
+  headers?: HeadersInit;
+  /** Node only: largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */
+  readMaxBytes?: number;
+  /** Node only: largest request message sent, in bytes. Defaults to no limit, as grpc-js. */
+  writeMaxBytes?: number;
+  /** Compress requests with this algorithm (Node only). Defaults to none; gzip and br responses are always accepted. */
+  sendCompression?: "gzip" | "br";
+  /** Use the binary protobuf format (true) or JSON (false, Connect and gRPC-Web only). Defaults to true. */
+  useBinaryFormat?: boolean;
+  /** Node only: PEM CA certificate(s) to trust instead of the system ones. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Node only: PEM client certificate for mutual TLS. */
+  cert?: string | Buffer;
+  /** Node only: PEM private key of `cert`. */
+  key?: string | Buffer;
+  /** Node only: the TLS server name (SNI) to verify. Defaults to the host of baseUrl. */
+  servername?: string;
+  /** Node only: verify the server certificate. Defaults to true. */
+  rejectUnauthorized?: boolean;
+  /** Node HTTP/2 only: PING interval on an idle connection, like GRPC_ARG_KEEPALIVE_TIME_MS. Defaults to connect-node's (none). */
+  keepaliveIntervalMs?: number;
+  /** Node HTTP/2 only: how long to wait for a PING answer, like GRPC_ARG_KEEPALIVE_TIMEOUT_MS. Defaults to 15 s. */
+  keepaliveTimeoutMs?: number;
+  /** Node HTTP/2 only: close a connection idle this long, like GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS. Defaults to 15 minutes. */
+  idleTimeoutMs?: number;
+}
+
+/** gRPC's default largest message a client accepts (grpc-js, grpc-go): 4 MiB. */
+export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;

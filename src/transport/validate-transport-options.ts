@@ -1,0 +1,51 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Protocol, TransportOptions } from "./transport-options.js";
+
+const protocols: readonly Protocol[] = ["grpc", "grpc-web", "connect"];
+
+/**
+ * Checks options once, at construction, so a typo fails where it is made
+ * with a message naming the option, instead of on the first call.
+ */
+export function validateTransportOptions(options: TransportOptions, allowed: readonly Protocol[] = protocols): void {
+  if (typeof options !== "object" || options === null) throw invalid("options", "must be an object");
+  const { baseUrl } = options;
+  if (typeof baseUrl !== "string" || baseUrl === "") throw invalid("baseUrl", "is required");
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw invalid("baseUrl", `"${baseUrl}" is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalid("baseUrl", `"${baseUrl}" must use http: or https:`);
+  }
+  if (options.protocol !== undefined && !protocols.includes(options.protocol)) {
+    throw invalid("protocol", `"${String(options.protocol)}" is not one of ${protocols.join(", ")}`);
+  }
+  if (options.protocol !== undefined && !allowed.includes(options.protocol)) {
+    throw invalid("protocol", `"${options.protocol}" is not available here; use ${allowed.join(" or ")}`);
+  }
+  if (options.httpVersion !== undefined && options.httpVersion !== "1.1" && options.httpVersion !== "2") {
+    throw invalid("httpVersion", `"${String(options.httpVersion)}" must be "1.1" or "2"`);
+  }
+  if (options.protocol === "grpc" && options.httpVersion === "1.1") {
+    throw invalid("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
+  }
+  for (const name of ["readMaxBytes", "writeMaxBytes", "keepaliveIntervalMs", "keepaliveTimeoutMs", "idleTimeoutMs"] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw invalid(name, `must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (options.sendCompression !== undefined && options.sendCompression !== "gzip" && options.sendCompression !== "br") {
+    throw invalid("sendCompression", `"${String(options.sendCompression)}" must be "gzip" or "br"`);
+  }
+  if (options.useBinaryFormat === false && options.protocol === "grpc") {
+    throw invalid("useBinaryFormat", "gRPC here speaks the binary format only");
+  }
+}
+
+function invalid(option: string, problem: string): ConnectError {
+  return new ConnectError(`invalid option ${option}: ${problem}`, Code.InvalidArgument);
+}
