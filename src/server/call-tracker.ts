@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { onStreamEnd } from "./on-stream-end.js";
 
 /** Counts calls in flight and refuses new ones once draining starts. */
 export interface CallTracker {
@@ -73,17 +74,7 @@ export function createCallTracker(): CallTracker {
       endStream();
       return res;
     }
-    const messages = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* messages;
-        } finally {
-          endStream();
-        }
-      })(),
-    };
+    return onStreamEnd(res, endStream);
   };
 
   return {

@@ -1,5 +1,6 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeName } from "./code-name.js";
+import { onStreamEnd } from "./on-stream-end.js";
 
 /** Receives one line per call. */
 export type ServerLogger = (line: string) => void;
@@ -30,19 +31,7 @@ export function createServerLoggingInterceptor(log: ServerLogger): Interceptor {
       done();
       return res;
     }
-    const messages = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* messages;
-          done();
-        } catch (e) {
-          done(e);
-          throw e;
-        }
-      })(),
-    };
+    return onStreamEnd(res, done);
   };
 }
 

@@ -1,0 +1,55 @@
+/**
+ * The public surface both entries share (web-safe: no Node built-ins).
+ * Each platform entry adds its own createTransport and createUserClient.
+ */
+export {
+  AbortedError,
+  AlreadyExistsError,
+  CanceledError,
+  DataLossError,
+  DeadlineExceededError,
+  DEFAULT_RETRYABLE_CODES,
+  errorClassForCode,
+  FailedPreconditionError,
+  InternalError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutOfRangeError,
+  PermissionDeniedError,
+  readErrorInfo,
+  readFieldViolations,
+  readRetryDelayMs,
+  ResourceExhaustedError,
+  toTypedError,
+  TypedConnectError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnimplementedError,
+  UnknownError,
+} from "./errors/index.js";
+export type { ErrorInfoDetail, FieldViolation, ToTypedErrorOptions, TypedErrorInit } from "./errors/index.js";
+export {
+  attemptCountKey,
+  createAuthInterceptor,
+  createCorrelationInterceptor,
+  createDeadlineInterceptor,
+  createLoggingInterceptor,
+  createRetryInterceptor,
+  createTypedErrorInterceptor,
+  DEFAULT_RETRY_CODES,
+  retryableCallKey,
+  timeoutMsKey,
+} from "./interceptors/index.js";
+export type {
+  AuthInterceptorOptions,
+  CorrelationInterceptorOptions,
+  DeadlineInterceptorOptions,
+  Logger,
+  LoggingInterceptorOptions,
+  LogLevel,
+  RetryEvent,
+  RetryOptions,
+  TokenSource,
+} from "./interceptors/index.js";
+export type { Protocol, TimeoutOptions, TransportOptions } from "./transport/transport-options.js";
+export type { BulkCreateResult, NewUserInput, ResumeOptions, UserCallOptions, UserChanges, UserClient } from "./client/index.js";
