@@ -156,9 +156,11 @@ export function createUserClient(
       return results;
     },
 
-    watchUsers(request = {}, options = {}) {
+    // A generator, so that a closed client fails the iteration like every
+    // other method fails its promise, rather than throwing at the call.
+    async *watchUsers(request = {}, options = {}) {
       const base = callOptions(options);
-      return watchWithResume(
+      yield* watchWithResume(
         (sinceSequence, signal) => client.watchUsers({ userIds: request.userIds ?? [], sinceSequence }, { ...base, signal }),
         request.sinceSequence ?? 0n,
         base.signal!,
@@ -185,10 +187,16 @@ export function createUserClient(
           yield { user: { id: userId, ...changes }, updateMask: { paths: updateMaskFor(changes) } };
         }
       })();
+      // Connect's stream iterables ignore return(): abort the call when the
+      // caller stops reading, so the stream does not stay open on the server.
+      const stopped = new AbortController();
+      const base = callOptions(options);
       try {
-        yield* client.syncUsers(requests, callOptions(options));
+        yield* client.syncUsers(requests, { ...base, signal: AbortSignal.any([base.signal!, stopped.signal]) });
       } catch (e) {
         throw toTypedError(e);
+      } finally {
+        stopped.abort(new ConnectError("stopped reading SyncUsers responses", Code.Canceled));
       }
     },
 

@@ -35,8 +35,12 @@ export async function* watchWithResume(
   let last = sinceSequence;
   let failures = 0;
   for (;;) {
+    // Connect's stream iterables ignore return(): only aborting its signal
+    // cancels a stream, so each opening gets its own, aborted once the
+    // caller stops reading (or the stream failed), and no stream is left open.
+    const opened = new AbortController();
     try {
-      for await (const event of open(last, signal)) {
+      for await (const event of open(last, AbortSignal.any([signal, opened.signal]))) {
         if (event.sequence <= last) continue; // already delivered before a reconnect
         last = event.sequence;
         failures = 0;
@@ -49,6 +53,8 @@ export async function* watchWithResume(
       const delayMs = Math.random() * Math.min(initial * 2 ** (failures - 1), max);
       options.onResume?.({ sinceSequence: last, attempt: failures, error, delayMs });
       await sleep(delayMs, signal);
+    } finally {
+      opened.abort(new ConnectError("watch stopped reading", Code.Canceled));
     }
   }
 }

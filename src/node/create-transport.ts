@@ -6,8 +6,9 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { createInterceptorStack } from "../transport/create-interceptor-stack.js";
+import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
+import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
 import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context.js";
 
@@ -16,11 +17,11 @@ import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context
  * Connect on request, with auth, retries, deadlines, logging and correlation
  * installed in a fixed order (see createInterceptorStack). Deadlines and
  * correlation ids propagate from the ambient context (a reference-server
- * handler, or `withDeadline`). Throws at once on a bad option.
+ * handler, or `withDeadline`). Every error a call ends with is a typed
+ * error (NotFoundError, ...). Throws at once on a bad option.
  */
 export function createTransport(options: TransportOptions): Transport {
-  validateTransportOptions(options);
-  const protocol = options.protocol ?? "grpc";
+  const protocol = validateTransportOptions(options);
   const interceptors = createInterceptorStack(options, {
     deadline: nodeAmbientDeadline,
     correlationId: nodeAmbientCorrelationId,
@@ -48,12 +49,11 @@ export function createTransport(options: TransportOptions): Transport {
     ...(Object.keys(tls).length > 0 && { nodeOptions: tls }),
   };
   const httpVersion = options.httpVersion ?? "2";
-  switch (protocol) {
-    case "grpc":
-      return createGrpcTransport(common);
-    case "grpc-web":
-      return createGrpcWebTransport({ ...common, httpVersion });
-    case "connect":
-      return createConnectTransport({ ...common, httpVersion });
-  }
+  const transport =
+    protocol === "grpc"
+      ? createGrpcTransport(common)
+      : protocol === "grpc-web"
+        ? createGrpcWebTransport({ ...common, httpVersion })
+        : createConnectTransport({ ...common, httpVersion });
+  return createTypedErrorTransport(transport, typedErrorOptions(options));
 }

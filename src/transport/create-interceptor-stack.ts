@@ -6,20 +6,28 @@ import { createLoggingInterceptor } from "../interceptors/logging-interceptor.js
 import { createRetryInterceptor } from "../interceptors/retry-interceptor.js";
 import { createTypedErrorInterceptor } from "../interceptors/typed-error-interceptor.js";
 import { createCallHeadersInterceptor } from "./call-headers-interceptor.js";
+import type { ToTypedErrorOptions } from "../errors/to-typed-error.js";
 import type { TransportOptions } from "./transport-options.js";
 
-/** What the platform provides: ambient deadline and correlation id (Node), nothing in browsers. */
+/** What the runtime adds: ambient deadline and correlation id on Node, a guard in browsers. */
 export interface Ambient {
   deadline?: () => number | undefined;
   correlationId?: () => string | undefined;
+  /**
+   * Refuses calls the runtime cannot make, before anything else happens; it
+   * runs inside typed errors and logging, so its error is typed and logged.
+   */
+  guard?: Interceptor;
 }
 
 /**
  * The interceptors `createTransport` installs, outermost first:
  *
  * 1. typed errors — everything a call throws becomes NotFoundError, ... even
- *    errors raised by the interceptors below;
+ *    errors raised by the interceptors below (createTypedErrorTransport does
+ *    it once more outside the stack, for errors connect-es raises there);
  * 2. logging — one line for the whole call, with its attempt count;
+ *    then the runtime's guard, if any (browsers refuse request streams);
  * 3. call headers and correlation — one correlation id for all attempts;
  * 4. deadline — one deadline covers every attempt and every backoff sleep;
  * 5. retry — each attempt runs everything below it again;
@@ -28,10 +36,11 @@ export interface Ambient {
  * 7. your own `interceptors` — per attempt, seeing the final headers.
  */
 export function createInterceptorStack(options: TransportOptions, ambient: Ambient = {}): Interceptor[] {
-  const stack: Interceptor[] = [createTypedErrorInterceptor(options.retry ? { retryableCodes: options.retry.retryableCodes ?? undefined } : {})];
+  const stack: Interceptor[] = [createTypedErrorInterceptor(typedErrorOptions(options))];
   if (options.logger) {
     stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
   }
+  if (ambient.guard) stack.push(ambient.guard);
   if (options.headers !== undefined) stack.push(createCallHeadersInterceptor(options.headers));
   if (options.correlation !== false) {
     const correlation = typeof options.correlation === "object" ? options.correlation : {};
@@ -48,4 +57,9 @@ export function createInterceptorStack(options: TransportOptions, ambient: Ambie
   }
   stack.push(...(options.interceptors ?? []));
   return stack;
+}
+
+/** Typed errors flag as `retryable` the codes the transport's retry policy retries. */
+export function typedErrorOptions(options: TransportOptions): ToTypedErrorOptions {
+  return options.retry ? { retryableCodes: options.retry.retryableCodes } : {};
 }

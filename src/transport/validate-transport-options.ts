@@ -3,11 +3,23 @@ import type { Protocol, TransportOptions } from "./transport-options.js";
 
 const protocols: readonly Protocol[] = ["grpc", "grpc-web", "connect"];
 
+/** What a runtime's `createTransport` can speak. */
+export interface TransportRuntime {
+  /** The protocols it implements. */
+  readonly protocols: readonly Protocol[];
+  /** The protocol used when the options name none. */
+  readonly defaultProtocol: Protocol;
+}
+
+const nodeRuntime: TransportRuntime = { protocols, defaultProtocol: "grpc" };
+
 /**
  * Checks options once, at construction, so a typo fails where it is made
- * with a message naming the option, instead of on the first call.
+ * with a message naming the option, instead of on the first call. Returns
+ * the protocol to speak: the one asked for, or the runtime's default.
  */
-export function validateTransportOptions(options: TransportOptions, allowed: readonly Protocol[] = protocols): void {
+export function validateTransportOptions(options: TransportOptions, runtime: TransportRuntime = nodeRuntime): Protocol {
+  const allowed = runtime.protocols;
   if (typeof options !== "object" || options === null) throw invalid("options", "must be an object");
   const { baseUrl } = options;
   if (typeof baseUrl !== "string" || baseUrl === "") throw invalid("baseUrl", "is required");
@@ -29,7 +41,9 @@ export function validateTransportOptions(options: TransportOptions, allowed: rea
   if (options.httpVersion !== undefined && options.httpVersion !== "1.1" && options.httpVersion !== "2") {
     throw invalid("httpVersion", `"${String(options.httpVersion)}" must be "1.1" or "2"`);
   }
-  if (options.protocol === "grpc" && options.httpVersion === "1.1") {
+  const protocol = options.protocol ?? runtime.defaultProtocol;
+  // Checked on the resolved protocol: the default gRPC cannot run over HTTP/1.1 either.
+  if (protocol === "grpc" && options.httpVersion === "1.1") {
     throw invalid("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
   }
   for (const name of ["readMaxBytes", "writeMaxBytes", "keepaliveIntervalMs", "keepaliveTimeoutMs", "idleTimeoutMs"] as const) {
@@ -41,9 +55,10 @@ export function validateTransportOptions(options: TransportOptions, allowed: rea
   if (options.sendCompression !== undefined && options.sendCompression !== "gzip" && options.sendCompression !== "br") {
     throw invalid("sendCompression", `"${String(options.sendCompression)}" must be "gzip" or "br"`);
   }
-  if (options.useBinaryFormat === false && options.protocol === "grpc") {
+  if (options.useBinaryFormat === false && protocol === "grpc") {
     throw invalid("useBinaryFormat", "gRPC here speaks the binary format only");
   }
+  return protocol;
 }
 
 function invalid(option: string, problem: string): ConnectError {

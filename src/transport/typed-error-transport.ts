@@ -1,0 +1,39 @@
+import type { StreamResponse, Transport } from "@connectrpc/connect";
+import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error.js";
+
+/**
+ * Wraps a transport so that every error a call ends with is a typed error
+ * (NotFoundError, DeadlineExceededError, ...), for unary calls and while
+ * reading a response stream.
+ *
+ * The typed-error interceptor alone is not enough: when the call's signal has
+ * aborted (its `timeoutMs` passed, or the caller cancelled), connect-es
+ * replaces whatever the interceptors threw with a plain ConnectError made from
+ * the signal's reason, outside every interceptor
+ * (@connectrpc/connect protocol/run-call.js, `setupSignal`).
+ */
+export function createTypedErrorTransport(transport: Transport, options: ToTypedErrorOptions = {}): Transport {
+  const typed = (e: unknown): never => {
+    throw toTypedError(e, options);
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) =>
+      transport.unary(method, signal, timeoutMs, header, input, contextValues).catch(typed),
+    stream: async (method, signal, timeoutMs, header, input, contextValues) => {
+      const res = await transport.stream(method, signal, timeoutMs, header, input, contextValues).catch(typed);
+      return { ...res, message: typedMessages(res, typed) } as typeof res;
+    },
+  };
+}
+
+function typedMessages<T>(res: StreamResponse, typed: (e: unknown) => never): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = res.message[Symbol.asyncIterator]() as AsyncIterator<T>;
+      return {
+        next: () => it.next().catch(typed),
+        return: async (value?: unknown) => (await it.return?.(value)) ?? { done: true, value: undefined },
+      };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { WatchUsersRequest } from "../../gen/user/v1/user_service_pb.js";
+import { OutOfRangeError, UnavailableError } from "../../src/errors/index.js";
+import { createUserClient, type UserClient } from "../../src/node/index.js";
+import { createFaultInterceptor, type Fault, fault } from "../helpers/fault-interceptor.js";
+import { eventually, rejection, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+
+const running: RunningServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.server.close()));
+});
+
+async function serve(...faults: Fault[]) {
+  const f = createFaultInterceptor(...faults);
+  const s = await startServer(undefined, { interceptors: [f.interceptor] });
+  running.push(s);
+  const users = createUserClient({ baseUrl: s.url, auth: TEST_TOKEN });
+  return { s, faults: f, users };
+}
+
+const createMany = async (users: UserClient, from: number, to: number) => {
+  for (let i = from; i <= to; i++) await users.createUser({ email: `u${i}@example.com`, name: `U${i}` });
+};
+
+const sinceSequences = (f: ReturnType<typeof createFaultInterceptor>) =>
+  f.attemptsOf("WatchUsers").map((a) => Number((a.message as WatchUsersRequest).sinceSequence));
+
+describe("watchUsers with resume", () => {
+  it("resumes a stream that breaks mid-way, delivering every event once, in order", async () => {
+    const { users, faults } = await serve(fault.breakStream("WatchUsers", { afterMessages: 3, times: 2 }));
+    await createMany(users, 1, 11); // sequences 1..11
+    const resumes: string[] = [];
+    const seen: bigint[] = [];
+    for await (const event of users.watchUsers(
+      { sinceSequence: 1n },
+      { initialBackoffMs: 10, onResume: (r) => resumes.push(`from ${r.sinceSequence}: ${r.error.code}`) },
+    )) {
+      seen.push(event.sequence);
+      // More changes while the watch runs (and while it is broken).
+      if (seen.length === 2) void createMany(users, 12, 16);
+      if (seen.length === 15) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => BigInt(i + 2)));
+    expect(resumes).toEqual(["from 4: 14", "from 7: 14"]);
+    expect(sinceSequences(faults)).toEqual([1, 4, 7]);
+  });
+
+  it("resumes a watch of chosen users from the last event it delivered", async () => {
+    const { users, faults } = await serve(fault.breakStream("WatchUsers", { afterMessages: 2, times: 1 }));
+    const a = await users.createUser({ email: "a@example.com", name: "A" }); // 1
+    const b = await users.createUser({ email: "b@example.com", name: "B" }); // 2
+    for (let age = 1; age <= 3; age++) {
+      await users.updateUser(a.id, { age }); // 3, 5, 7
+      await users.updateUser(b.id, { age }); // 4, 6, 8
+    }
+    const seen: string[] = [];
+    for await (const event of users.watchUsers({ userIds: [a.id], sinceSequence: 1n }, { initialBackoffMs: 10 })) {
+      seen.push(`${event.sequence}:${event.user?.age}`);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual(["3:1", "5:2", "7:3"]);
+    expect(sinceSequences(faults)).toEqual([1, 5]);
+  });
+
+  it("gives up after maxReconnects failed reopenings with the last error", async () => {
+    const { users, faults } = await serve(fault.breakStream("WatchUsers", { afterMessages: 0 }));
+    await createMany(users, 1, 2);
+    const e = await rejection(
+      (async () => {
+        for await (const _ of users.watchUsers({ sinceSequence: 1n }, { initialBackoffMs: 1, maxReconnects: 2 }));
+      })(),
+    );
+    expect(e).toBeInstanceOf(UnavailableError);
+    expect(faults.attemptsOf("WatchUsers")).toHaveLength(3);
+  });
+
+  it("ends with OUT_OF_RANGE, never silently, when asked for events the server does not hold", async () => {
+    const { users } = await serve();
+    await createMany(users, 1, 1);
+    const e = await rejection(
+      (async () => {
+        for await (const _ of users.watchUsers({ sinceSequence: 99n }));
+      })(),
+    );
+    expect(e).toBeInstanceOf(OutOfRangeError);
+  });
+
+  it("stops the server stream when the caller stops reading", async () => {
+    const { s, users } = await serve();
+    await createMany(users, 1, 3);
+    for await (const event of users.watchUsers({ sinceSequence: 1n })) {
+      if (event.sequence === 3n) break;
+    }
+    await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
+  });
+});
