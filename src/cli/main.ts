@@ -1,45 +1,81 @@
-import { ConnectError } from "@connectrpc/connect";
+import type { CliClient } from "./cli-client.js";
+import { createCliClient } from "./cli-client.js";
+import { bulkCreateCommand, bulkCreateUsage } from "./bulk-create-command.js";
+import type { Command, Io } from "./command.js";
+import { printError } from "./error-output.js";
+import { parseGlobalFlags } from "./global-flags.js";
+import { healthCommand, healthUsage } from "./health-command.js";
+import { listCommand, listUsage } from "./list-command.js";
+import { usage } from "./main-usage.js";
 import { serveCommand, serveUsage } from "./serve-command.js";
+import { syncCommand, syncUsage } from "./sync-command.js";
 import { tourCommand, tourUsage } from "./tour-command.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
+import {
+  createCommand,
+  createUsage,
+  deleteCommand,
+  deleteUsage,
+  getCommand,
+  getUsage,
+  updateCommand,
+  updateUsage,
+} from "./user-commands.js";
+import { watchCommand, watchUsage } from "./watch-command.js";
 
-export const usage = `usage: userctl COMMAND [args]
-
-commands:
-  serve    run the reference UserService server (gRPC, gRPC-Web, Connect on one port)
-  tour     start a server in-process and walk every RPC (what npm start runs)
-
-Run 'userctl COMMAND --help' for a command's flags.`;
-
-type Io = { out: (s: string) => void; err: (s: string) => void };
-type Command = (args: string[], io: Io) => Promise<number>;
+export { usage };
 
 const commands: Record<string, { run: Command; usage: string }> = {
-  serve: { run: serveCommand, usage: serveUsage },
-  tour: { run: tourCommand, usage: tourUsage },
+  get: { run: getCommand, usage: getUsage },
+  list: { run: listCommand, usage: listUsage },
+  create: { run: createCommand, usage: createUsage },
+  update: { run: updateCommand, usage: updateUsage },
+  delete: { run: deleteCommand, usage: deleteUsage },
+  watch: { run: watchCommand, usage: watchUsage },
+  "bulk-create": { run: bulkCreateCommand, usage: bulkCreateUsage },
+  sync: { run: syncCommand, usage: syncUsage },
+  health: { run: healthCommand, usage: healthUsage },
+  // These two start their own server: the global flags do not apply.
+  serve: { run: (args, { io }) => serveCommand(args, io), usage: serveUsage },
+  tour: { run: (args, { io }) => tourCommand(args, io), usage: tourUsage },
 };
 
-/** Runs userctl with `argv` (without node and script) and resolves with the exit status. */
-export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    (name === undefined ? io.err : io.out)(usage);
-    return name === undefined ? EXIT_USAGE : 0;
-  }
-  const command = commands[name];
-  if (!command) {
-    io.err(`error: unknown command "${name}"\n\n${usage}`);
-    return EXIT_USAGE;
-  }
+/**
+ * Runs userctl with `argv` (without node and script) and resolves with the
+ * exit status: 0, the gRPC code of a failed call, or one of exit-status.ts.
+ */
+export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  process.stdout.once("error", stopOnClosedPipe);
+  let json = false;
+  let client: CliClient | undefined;
   try {
-    return await command.run(rest, io);
+    const { globals, help, command: name, args } = parseGlobalFlags(argv, env);
+    json = globals.json;
+    if (help || name === "help") {
+      io.out(usage);
+      return 0;
+    }
+    if (name === undefined) {
+      io.err(usage);
+      return EXIT_USAGE;
+    }
+    const command = commands[name];
+    if (!command) throw new UsageError(`unknown command "${name}"`, usage);
+    return await command.run(args, { io, globals, connect: () => (client ??= createCliClient(globals, io)) });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n\n${e.usage}`);
       return EXIT_USAGE;
     }
-    const error = ConnectError.from(e);
-    io.err(`error: ${error.message}`);
-    return error.code;
+    return printError(e, io, json);
+  } finally {
+    await client?.close();
   }
+}
+
+// `userctl list --all | head -1` closes stdout early: stop quietly, as other
+// command-line tools do, instead of crashing on EPIPE.
+function stopOnClosedPipe(e: NodeJS.ErrnoException): void {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(0);
 }

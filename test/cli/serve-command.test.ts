@@ -75,6 +75,13 @@ describe("userctl tour", () => {
     expect(run.stdout).toMatch(/failure\s+item 1: InvalidArgument/);
     expect(run.stdout).toMatch(/#1\s+NotFound/);
     expect(run.stdout).toContain("SERVING → NOT_SERVING → stream ended: Unavailable");
+    // The injected failure of the first ListUsers, recovered by the client's retry.
+    expect(run.stdout).toMatch(/retry\s+retrying ListUsers \(attempt 2\/4\) after unavailable in \d+ ms\n\s+page 1\s+Ada Lovelace, Grace Hopper/);
+    // Typed errors, with their class names and decoded field violations.
+    expect(run.stdout).toMatch(/NotFound\s+NotFoundError: user \S+ not found/);
+    expect(run.stdout).toMatch(/InvalidArgument\s+InvalidArgumentError: invalid argument: /);
+    expect(run.stdout).toMatch(/fieldViolation\s+email: must be at most 254 characters\n\s+fieldViolation\s+name: must not be empty/);
+    expect(run.stdout).toMatch(/Unauthenticated\s+UnauthenticatedError: invalid token/);
     expect(run.stdout).toContain("tour complete");
   });
 });
