@@ -46,14 +46,17 @@ describe("the interceptor stack of createTransport", () => {
     expect(elapsed).toBeLessThan(timeoutMs * 1.1 + 50);
     const attempts = faults.attemptsOf("GetUser");
     expect(attempts.length).toBeGreaterThanOrEqual(3);
-    expect(attempts).toHaveLength(attemptStarts.length);
+    // An attempt started just before the deadline may be cancelled before the
+    // server sees it, so the server can have one attempt fewer, never more.
+    expect(attemptStarts.length - attempts.length).toBeGreaterThanOrEqual(0);
+    expect(attemptStarts.length - attempts.length).toBeLessThanOrEqual(1);
     // The deadline runs from when the call enters the stack, at its first attempt.
     const deadline = attemptStarts[0]! + timeoutMs;
     const sentTimeouts = attempts.map((a) => Number.parseInt(a.header.get("grpc-timeout") ?? "", 10));
-    attemptStarts.forEach((at, i) => {
-      expect(at).toBeLessThan(deadline);
+    attemptStarts.forEach((at) => expect(at).toBeLessThan(deadline));
+    sentTimeouts.forEach((sent, i) => {
       // Each attempt is told only the time left (+1 ms: the header rounds up).
-      expect(at + sentTimeouts[i]!).toBeLessThanOrEqual(deadline + 1);
+      expect(attemptStarts[i]! + sent).toBeLessThanOrEqual(deadline + 1);
     });
   });
 
