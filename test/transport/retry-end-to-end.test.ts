@@ -42,7 +42,8 @@ describe("retries end to end", () => {
     const { client, userId } = await clientWithUser(s, protocol);
     await client.getUser({ userId });
     const [gap] = faults.gapsOf("GetUser");
-    expect(gap).toBeGreaterThanOrEqual(300);
+    // Node timers may fire a millisecond early against performance.now().
+    expect(gap).toBeGreaterThanOrEqual(300 - 2);
     // Not hugely more: the loopback round trip, with slack for a loaded machine.
     expect(gap).toBeLessThan(300 * 1.5);
   });
@@ -52,7 +53,7 @@ describe("retries end to end", () => {
     const { client, userId } = await clientWithUser(s, protocol);
     await client.getUser({ userId });
     const [gap] = faults.gapsOf("GetUser");
-    expect(gap).toBeGreaterThanOrEqual(250);
+    expect(gap).toBeGreaterThanOrEqual(250 - 2);
     expect(gap).toBeLessThan(250 * 1.5);
   });
 
@@ -84,7 +85,8 @@ describe("retries end to end", () => {
     const e = await rejection(client.getUser({ userId }, { timeoutMs }));
     const elapsed = performance.now() - started;
     expect(e).toBeInstanceOf(DeadlineExceededError);
-    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 1);
+    // Node timers may fire a millisecond or two early against performance.now().
+    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 5);
     expect(elapsed).toBeLessThan(timeoutMs * 1.1 + 50);
   });
 });
