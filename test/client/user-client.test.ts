@@ -1,21 +1,16 @@
 import { Code } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { UpdateUserRequest } from "../../gen/user/v1/user_service_pb.js";
 import type { UserCallOptions } from "../../src/client/index.js";
 import { CanceledError, DeadlineExceededError, NotFoundError } from "../../src/errors/index.js";
 import { createUserClient, type NewUserInput, type UserClient } from "../../src/node/index.js";
-import { createFaultInterceptor, type Fault, fault } from "../helpers/fault-interceptor.js";
-import { eventually, rejection, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
+import { eventually, rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.server.close()));
-});
+const startFaulty = useFaultyServers();
 
 async function serve(...faults: Fault[]) {
-  const f = createFaultInterceptor(...faults);
-  const s = await startServer(undefined, { interceptors: [f.interceptor] });
-  running.push(s);
+  const { s, faults: f } = await startFaulty(faults);
   const users = createUserClient({ baseUrl: s.url, auth: TEST_TOKEN });
   return { s, faults: f, users };
 }

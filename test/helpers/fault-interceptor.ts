@@ -1,6 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { afterEach } from "vitest";
 import { RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import type { UserServiceServerOptions } from "../../src/server/index.js";
+import { type RunningServer, startServer } from "./test-server.js";
 
 /**
  * One fault, applied to the first `times` attempts of a method. A method is
@@ -224,4 +227,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 async function* iterate<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
+}
+
+/**
+ * Registers an afterEach that closes every server it started, and returns a
+ * function starting a reference server (port 0) with `faults` injected.
+ * Call it at the top level of a test file.
+ */
+export function useFaultyServers(): (
+  faults?: Fault[],
+  options?: UserServiceServerOptions,
+) => Promise<{ s: RunningServer; faults: FaultInterceptor }> {
+  const running: RunningServer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((s) => s.server.close()));
+  });
+  return async (faults = [], options = {}) => {
+    const interceptor = createFaultInterceptor(...faults);
+    const s = await startServer(undefined, { ...options, interceptors: [interceptor.interceptor] });
+    running.push(s);
+    return { s, faults: interceptor };
+  };
 }

@@ -1,21 +1,15 @@
 import { Code, createClient, type Interceptor } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { DeadlineExceededError } from "../../src/errors/index.js";
 import { createTransport } from "../../src/node/create-transport.js";
-import { createFaultInterceptor, type Fault, fault } from "../helpers/fault-interceptor.js";
-import { rejection, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
+import { rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.server.close()));
-});
+const startFaulty = useFaultyServers();
 
 async function serve(options: { auth?: boolean }, ...faults: Fault[]) {
-  const f = createFaultInterceptor(...faults);
-  const s = await startServer(undefined, { interceptors: [f.interceptor], ...options });
-  running.push(s);
-  return { s, faults: f };
+  return startFaulty(faults, options);
 }
 
 describe("the interceptor stack of createTransport", () => {

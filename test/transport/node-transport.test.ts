@@ -2,23 +2,18 @@ import * as diagnostics from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ListUsersResponseSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { ResourceExhaustedError } from "../../src/errors/index.js";
 import { createTransport } from "../../src/node/create-transport.js";
 import type { TransportOptions } from "../../src/transport/transport-options.js";
-import { createFaultInterceptor, type Fault, fault } from "../helpers/fault-interceptor.js";
-import { rejection, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
+import { rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.server.close()));
-});
+const startFaulty = useFaultyServers();
 
 async function serve(...faultList: Fault[]) {
-  const faults = createFaultInterceptor(...faultList);
-  const s = await startServer(undefined, { interceptors: [faults.interceptor] });
-  running.push(s);
+  const { s, faults } = await startFaulty(faultList);
   return { s, faults, port: Number(new URL(s.url).port) };
 }
 

@@ -1,21 +1,16 @@
 import { Code, createClient } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { DeadlineExceededError, InternalError, UnauthenticatedError, UnavailableError } from "../../src/errors/index.js";
 import { createTransport, createUserClient } from "../../src/node/index.js";
 import type { Protocol } from "../../src/transport/transport-options.js";
-import { createFaultInterceptor, type Fault, fault } from "../helpers/fault-interceptor.js";
-import { rejection, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
+import { rejection, type RunningServer, TEST_TOKEN } from "../helpers/test-server.js";
 
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.server.close()));
-});
+const startFaulty = useFaultyServers();
 
 async function serve(...faults: Fault[]) {
-  const f = createFaultInterceptor(...faults);
-  const s = await startServer(undefined, { interceptors: [f.interceptor] });
-  running.push(s);
+  const { s, faults: f } = await startFaulty(faults);
   return { s, faults: f };
 }
 

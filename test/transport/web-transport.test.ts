@@ -1,24 +1,18 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { UnimplementedError } from "../../src/errors/index.js";
 import type { TransportOptions } from "../../src/transport/transport-options.js";
 import { createTransport } from "../../src/web/create-transport.js";
 import { createUserClient } from "../../src/web/index.js";
-import { createFaultInterceptor } from "../helpers/fault-interceptor.js";
-import { rejection, type RunningServer, startServer, streamOf, TEST_TOKEN } from "../helpers/test-server.js";
+import { useFaultyServers } from "../helpers/fault-interceptor.js";
+import { rejection, streamOf, TEST_TOKEN } from "../helpers/test-server.js";
 
 // The browser build runs on Node's fetch here: HTTP/1.1, as in a browser without HTTP/2.
-const running: RunningServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.server.close()));
-});
+const startFaulty = useFaultyServers();
 
 async function serve() {
-  const faults = createFaultInterceptor();
-  const s = await startServer(undefined, { interceptors: [faults.interceptor] });
-  running.push(s);
-  return { s, faults };
+  return startFaulty();
 }
 
 describe("createTransport in the browser build", () => {
