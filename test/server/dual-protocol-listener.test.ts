@@ -1,11 +1,11 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
 
@@ -72,6 +72,7 @@ describe("TLS with ALPN", () => {
   afterEach(async () => {
     await s?.server.close();
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serves gRPC over h2 and gRPC-Web and Connect over http/1.1 on one TLS port", async () => {
     const cert = readFileSync(join(dir, "cert.pem"));
