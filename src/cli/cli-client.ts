@@ -5,7 +5,7 @@ import type { RetryEvent } from "../interceptors/retry-options.js";
 import { createTransport, createUserClient } from "../node/index.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import type { Io } from "./command.js";
-import { codeName } from "./error-output.js";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { GlobalFlags } from "./global-flags.js";
 import { usage } from "./main-usage.js";
 import { UsageError } from "./usage-error.js";
@@ -47,7 +47,7 @@ export function createCliClient(globals: GlobalFlags, io: Io): CliClient {
 
 /** The line userctl prints before a retry: `retrying GetUser (attempt 2/4) after unavailable in 180 ms`. */
 export function formatRetry(event: RetryEvent): string {
-  return `retrying ${event.method.name} (attempt ${event.attempt}/${event.maxAttempts}) after ${codeName(event.error.code)} in ${Math.round(event.delayMs)} ms`;
+  return `retrying ${event.method.name} (attempt ${event.attempt}/${event.maxAttempts}) after ${codeToString(event.error.code)} in ${Math.round(event.delayMs)} ms`;
 }
 
 function buildTransport(globals: GlobalFlags, io: Io): Transport {

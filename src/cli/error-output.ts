@@ -6,11 +6,6 @@ import { file_google_rpc_error_details } from "../../gen/google/rpc/error_detail
 import { readFieldViolations } from "../errors/error-details.js";
 import type { Io } from "./command.js";
 
-/** Connect's snake_case name of a code: `not_found`, `deadline_exceeded`. */
-export function codeName(code: Code): string {
-  return codeToString(code);
-}
-
 /**
  * Prints why a call failed and returns the exit status, the error's numeric
  * gRPC code. Human mode: `error: <code>: <message>` and one line per field
@@ -21,7 +16,7 @@ export function printError(reason: unknown, io: Io, json: boolean): number {
   if (json) {
     io.err(JSON.stringify({ error: errorJson(error) }));
   } else {
-    io.err(`error: ${codeName(error.code)}: ${error.rawMessage}`);
+    io.err(`error: ${codeToString(error.code)}: ${error.rawMessage}`);
     for (const v of readFieldViolations(error)) io.err(`  ${v.field}: ${v.description}`);
   }
   return error.code;
@@ -31,7 +26,7 @@ export function printError(reason: unknown, io: Io, json: boolean): number {
 export function errorJson(error: ConnectError): JsonObject {
   const details = error.details.map(detailJson);
   return {
-    code: codeName(error.code),
+    code: codeToString(error.code),
     message: error.rawMessage,
     ...(details.length > 0 && { details }),
   };
@@ -65,7 +60,7 @@ export interface ItemFailure {
 
 /** Prints `line 3: invalid_argument: …` (JSON mode: `{"line":3,"error":{"code","message"}}`) on stderr. */
 export function printItemFailure(io: Io, json: boolean, failure: ItemFailure): void {
-  const code = codeName(failure.code);
+  const code = codeToString(failure.code);
   io.err(
     json
       ? JSON.stringify({ line: failure.line, error: { code, message: failure.message } })

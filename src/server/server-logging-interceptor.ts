@@ -1,5 +1,5 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { codeName } from "./code-name.js";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { onStreamEnd } from "./on-stream-end.js";
 
 /** Receives one line per call. */
@@ -16,7 +16,7 @@ export function createServerLoggingInterceptor(log: ServerLogger): Interceptor {
     const protocol = protocolOf(req.header.get("content-type"));
     const method = `${req.service.typeName}/${req.method.name}`;
     const done = (error?: unknown) => {
-      const code = error === undefined ? "ok" : codeName(ConnectError.from(error).code);
+      const code = error === undefined ? "ok" : codeToString(ConnectError.from(error).code);
       const ms = (performance.now() - start).toFixed(1);
       log(`${protocol} ${method} ${code} ${ms}ms`);
     };
