@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { WatchUsersResponse } from "../../gen/user/v1/user_service_pb.js";
 import { toTypedError } from "../errors/to-typed-error.js";
+import { backoffDelayMs, sleep, systemClock } from "../interceptors/backoff.js";
 
 /** How a resumable watch reopens its stream. */
 export interface ResumeOptions {
@@ -30,8 +31,11 @@ export async function* watchWithResume(
   options: ResumeOptions = {},
 ): AsyncGenerator<WatchUsersResponse> {
   const maxReconnects = options.maxReconnects ?? 8;
-  const initial = options.initialBackoffMs ?? 100;
-  const max = options.maxBackoffMs ?? 5000;
+  const backoff = {
+    initialBackoffMs: options.initialBackoffMs ?? 100,
+    maxBackoffMs: options.maxBackoffMs ?? 5000,
+    backoffMultiplier: 2,
+  };
   let last = sinceSequence;
   let failures = 0;
   for (;;) {
@@ -50,25 +54,14 @@ export async function* watchWithResume(
     } catch (e) {
       const error = toTypedError(e);
       if (signal.aborted || !resumableCodes.has(error.code) || ++failures > maxReconnects) throw error;
-      const delayMs = Math.random() * Math.min(initial * 2 ** (failures - 1), max);
+      const delayMs = backoffDelayMs(failures, backoff, Math.random);
       options.onResume?.({ sinceSequence: last, attempt: failures, error, delayMs });
-      await sleep(delayMs, signal);
+      // The same abortable sleep as the retry interceptor; an abort during it is Canceled.
+      await sleep(delayMs, signal, systemClock).catch((reason: unknown) => {
+        throw toTypedError(reason);
+      });
     } finally {
       opened.abort(new ConnectError("watch stopped reading", Code.Canceled));
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(toTypedError(new ConnectError("watch cancelled", Code.Canceled)));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
