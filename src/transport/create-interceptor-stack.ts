@@ -4,7 +4,6 @@ import { createCorrelationInterceptor } from "../interceptors/correlation-interc
 import { createDeadlineInterceptor } from "../interceptors/deadline-interceptor.js";
 import { createLoggingInterceptor } from "../interceptors/logging-interceptor.js";
 import { createRetryInterceptor } from "../interceptors/retry-interceptor.js";
-import { createTypedErrorInterceptor } from "../interceptors/typed-error-interceptor.js";
 import { createCallHeadersInterceptor } from "./call-headers-interceptor.js";
 import type { ToTypedErrorOptions } from "../errors/to-typed-error.js";
 import type { TransportOptions } from "./transport-options.js";
@@ -15,7 +14,7 @@ export interface Ambient {
   correlationId?: () => string | undefined;
   /**
    * Refuses calls the runtime cannot make, before anything else happens; it
-   * runs inside typed errors and logging, so its error is typed and logged.
+   * runs inside logging, so its refusal is logged (and typed by the transport).
    */
   guard?: Interceptor;
 }
@@ -23,20 +22,21 @@ export interface Ambient {
 /**
  * The interceptors `createTransport` installs, outermost first:
  *
- * 1. typed errors — everything a call throws becomes NotFoundError, ... even
- *    errors raised by the interceptors below (createTypedErrorTransport does
- *    it once more outside the stack, for errors connect-es raises there);
- * 2. logging — one line for the whole call, with its attempt count;
+ * 1. logging — one line for the whole call, with its attempt count;
  *    then the runtime's guard, if any (browsers refuse request streams);
- * 3. call headers and correlation — one correlation id for all attempts;
- * 4. deadline — one deadline covers every attempt and every backoff sleep;
- * 5. retry — each attempt runs everything below it again;
- * 6. auth — each attempt asks for the current token, and a refreshed token
+ * 2. call headers and correlation — one correlation id for all attempts;
+ * 3. deadline — one deadline covers every attempt and every backoff sleep;
+ * 4. retry — each attempt runs everything below it again;
+ * 5. auth — each attempt asks for the current token, and a refreshed token
  *    replays the attempt once on UNAUTHENTICATED;
- * 7. your own `interceptors` — per attempt, seeing the final headers.
+ * 6. your own `interceptors` — per attempt, seeing the final headers.
+ *
+ * Typed errors are not an interceptor here: createTypedErrorTransport wraps
+ * the whole transport, which also catches the errors connect-es raises
+ * outside every interceptor (deadline and abort), so one conversion covers all.
  */
 export function createInterceptorStack(options: TransportOptions, ambient: Ambient = {}): Interceptor[] {
-  const stack: Interceptor[] = [createTypedErrorInterceptor(typedErrorOptions(options))];
+  const stack: Interceptor[] = [];
   if (options.logger) {
     stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
   }
