@@ -1,13 +1,10 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
+import { useTlsCertificate } from "../helpers/tls-certificate.js";
 
 const auth = { headers: { authorization: `Bearer ${TEST_TOKEN}` } };
 
@@ -59,24 +56,15 @@ describe("one port for every protocol", () => {
 });
 
 describe("TLS with ALPN", () => {
-  let dir: string;
+  const tls = useTlsCertificate();
   let s: RunningServer | undefined;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "userctl-tls-"));
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
-  });
   afterEach(async () => {
     await s?.server.close();
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("serves gRPC over h2 and gRPC-Web and Connect over http/1.1 on one TLS port", async () => {
-    const cert = readFileSync(join(dir, "cert.pem"));
-    s = await startServer(undefined, { tls: { cert, key: readFileSync(join(dir, "key.pem")) } });
+    const { cert, key } = tls;
+    s = await startServer(undefined, { tls: { cert, key } });
     expect(s.url).toMatch(/^https:/);
     const nodeOptions = { ca: cert };
     const transports = [
