@@ -59,6 +59,14 @@ export const getCommand: Command = async (args, { io, globals, connect }) => {
   return 0;
 };
 
+/** The user fields `create` and `update` both take. */
+const userFieldFlags = {
+  email: { type: "string" },
+  name: { type: "string" },
+  age: { type: "string" },
+  role: { type: "string", multiple: true },
+} as const;
+
 /** `userctl create --email E --name N ...` */
 export const createCommand: Command = async (args, { io, globals, connect }) => {
   const { values, positionals } = withUsage(createUsage, () =>
@@ -67,10 +75,7 @@ export const createCommand: Command = async (args, { io, globals, connect }) => 
       strict: true,
       allowPositionals: true,
       options: {
-        email: { type: "string" },
-        name: { type: "string" },
-        age: { type: "string" },
-        role: { type: "string", multiple: true },
+        ...userFieldFlags,
         "request-id": { type: "string" },
         ...helpOption,
       },
@@ -104,10 +109,7 @@ export const updateCommand: Command = async (args, { io, globals, connect }) => 
       strict: true,
       allowPositionals: true,
       options: {
-        email: { type: "string" },
-        name: { type: "string" },
-        age: { type: "string" },
-        role: { type: "string", multiple: true },
+        ...userFieldFlags,
         status: { type: "string" },
         ...helpOption,
       },
