@@ -205,12 +205,12 @@ describe("ambient context over a real HTTP/2 server", () => {
     return createClient(UserService, createGrpcTransport({ baseUrl, sessionManager: manager() }));
   }
 
-  it("gives an inner call a smaller grpc-timeout and the same correlation id", async () => {
+  it("gives an inner call no more than the outer grpc-timeout and the same correlation id", async () => {
     await outerClient().getUser({}, { timeoutMs: 2_000, headers: { "x-correlation-id": "corr-123" } });
     expect(inner).toHaveLength(1);
     const timeoutMs = readTimeoutHeader(new Headers({ "grpc-timeout": inner[0]!.grpcTimeout! }))!;
     expect(timeoutMs).toBeGreaterThan(1_000);
-    expect(timeoutMs).toBeLessThanOrEqual(1_980);
+    expect(timeoutMs).toBeLessThanOrEqual(2_000);
     expect(inner[0]!.correlationId).toBe("corr-123");
   });
 
@@ -224,7 +224,7 @@ describe("ambient context over a real HTTP/2 server", () => {
     }
     expect(sequences).toEqual([1n, 2n]);
     const timeoutMs = readTimeoutHeader(new Headers({ "grpc-timeout": inner[0]!.grpcTimeout! }))!;
-    expect(timeoutMs).toBeLessThanOrEqual(1_980);
+    expect(timeoutMs).toBeLessThanOrEqual(2_000);
     expect(inner[0]!.correlationId).toBe("corr-456");
   });
 
