@@ -1,10 +1,15 @@
 import { readFileSync } from "node:fs";
-import { createUserServiceServer } from "../server/user-service-server.js";
+import {
+  createUserServiceServer,
+  type UserServiceServer,
+  type UserServiceServerOptions,
+} from "../server/user-service-server.js";
 import { parseArgs } from "node:util";
 import { intFlag, withUsage } from "./parse-flags.js";
 import { UsageError } from "./usage-error.js";
 
 export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F] [--grace-ms MS]
+                    [--allow-origin ORIGIN]... [--no-demo]
 
 Starts the reference UserService server: gRPC, gRPC-Web and Connect on one port,
 over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down gracefully.
@@ -16,6 +21,11 @@ over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down graceful
   --cert F       PEM certificate file: serve TLS (with --key)
   --key F        PEM private key file
   --grace-ms MS  how long shutdown waits for in-flight calls (default 10000)
+  --allow-origin ORIGIN
+                 let pages from ORIGIN (e.g. https://app.example.com, or *) call
+                 the server from a browser; repeatable (default: the server's
+                 own origin and any origin on localhost, 127.0.0.0/8 or [::1])
+  --no-demo      do not serve the demo web app at /
   -h, --help     show this help`;
 
 /** `userctl serve`: runs the reference server in the foreground. */
@@ -32,6 +42,8 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       cert: { type: "string" },
       key: { type: "string" },
       "grace-ms": { type: "string" },
+      "allow-origin": { type: "string", multiple: true },
+      "no-demo": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       },
     }),
@@ -54,8 +66,11 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       ? { cert: readPem(values.cert, "--cert"), key: readPem(values.key, "--key") }
       : undefined;
 
-  const server = createUserServiceServer({
+  const allowedOrigins = values["allow-origin"];
+  const server = createServerOrUsageError({
     auth: !values["no-auth"],
+    ...(allowedOrigins !== undefined && { allowedOrigins }),
+    ...(values["no-demo"] && { demo: false }),
     ...(values.token !== undefined && { token: values.token }),
     ...(tls && { tls }),
     ...(graceMs !== undefined && { graceMs }),
@@ -76,12 +91,25 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
     io.out(`  token:     ${server.token}`);
     io.out(`  try:       npx userctl --url ${url} --token ${server.token} list`);
   }
+  if (!values["no-demo"]) {
+    // The token rides in the fragment, which the browser keeps to itself.
+    io.out(`  demo page: ${url}/${server.token === undefined ? "" : `#token=${encodeURIComponent(server.token)}`}`);
+  }
 
   const signal = await stop;
   io.err(`userctl serve: ${signal} received, shutting down (health NOT_SERVING, draining calls)`);
   await server.close();
   io.err("userctl serve: stopped");
   return 0;
+}
+
+/** The server's option checks (e.g. a malformed --allow-origin) are usage errors here. */
+function createServerOrUsageError(options: UserServiceServerOptions): UserServiceServer {
+  try {
+    return createUserServiceServer(options);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^allowedOrigins/, "--allow-origin"), serveUsage);
+  }
 }
 
 function readPem(path: string, flag: string): Buffer {

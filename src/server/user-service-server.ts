@@ -5,6 +5,8 @@ import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createAmbientContextServerInterceptor } from "../node/ambient-context.js";
 import { createCallTracker } from "./call-tracker.js";
+import { createCorsPolicy } from "./cors-policy.js";
+import { createDemoAssets } from "./demo-assets.js";
 import { createDualProtocolListener } from "./dual-protocol-listener.js";
 import { createHealthRegistry, type HealthRegistry } from "./health-registry.js";
 import { createHealthService } from "./health-service.js";
@@ -33,6 +35,17 @@ export interface UserServiceServerOptions {
    * handlers (e.g. to inject faults in tests). Defaults to none.
    */
   interceptors?: Interceptor[];
+  /**
+   * Origins whose pages may call the server from a browser (CORS), or ["*"].
+   * Defaults to the server's own origin plus any origin on localhost,
+   * 127.0.0.0/8 or [::1].
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Directory of the demo web app served at `/`, or false for none. Defaults
+   * to this package's `dist/demo`, which `npm run build` writes.
+   */
+  demo?: string | false;
 }
 
 /** A running (or ready to run) reference UserService server. */
@@ -79,7 +92,12 @@ export function createUserServiceServer(options: UserServiceServerOptions = {}):
     interceptors,
     shutdownSignal: shutdown.signal,
   });
-  const listener = createDualProtocolListener(handler, options.tls ? { tls: options.tls } : {});
+  const cors = createCorsPolicy(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {});
+  const demo = options.demo === false ? () => false : createDemoAssets(options.demo);
+  const listener = createDualProtocolListener(
+    (req, res) => cors(req, res) || demo(req, res) || handler(req, res),
+    options.tls ? { tls: options.tls } : {},
+  );
 
   let closing: Promise<void> | undefined;
   return {

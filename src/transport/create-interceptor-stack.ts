@@ -17,6 +17,8 @@ export interface Ambient {
    * runs inside logging, so its refusal is logged (and typed by the transport).
    */
   guard?: Interceptor;
+  /** Runs innermost, right at the network, e.g. to classify fetch failures in browsers. */
+  network?: Interceptor;
 }
 
 /**
@@ -29,7 +31,8 @@ export interface Ambient {
  * 4. retry — each attempt runs everything below it again;
  * 5. auth — each attempt asks for the current token, and a refreshed token
  *    replays the attempt once on UNAUTHENTICATED;
- * 6. your own `interceptors` — per attempt, seeing the final headers.
+ * 6. your own `interceptors` — per attempt, seeing the final headers;
+ * 7. the runtime's network interceptor, if any (browsers: fetch failures are UNAVAILABLE).
  *
  * Typed errors are not an interceptor here: createTypedErrorTransport wraps
  * the whole transport, which also catches the errors connect-es raises
@@ -56,6 +59,7 @@ export function createInterceptorStack(options: TransportOptions, ambient: Ambie
     stack.push(createAuthInterceptor(auth));
   }
   stack.push(...(options.interceptors ?? []));
+  if (ambient.network) stack.push(ambient.network);
   return stack;
 }
 

@@ -1,3 +1,4 @@
+import type { Registry } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import type { AuthInterceptorOptions } from "../interceptors/auth-interceptor.js";
 import type { CorrelationInterceptorOptions } from "../interceptors/correlation-interceptor.js";
@@ -60,8 +61,25 @@ export interface TransportOptions {
   writeMaxBytes?: number;
   /** Compress requests with this algorithm (Node only). Defaults to none; gzip and br responses are always accepted. */
   sendCompression?: "gzip" | "br";
+  /**
+   * Node only: request messages smaller than this many bytes are sent
+   * uncompressed, since compressing them costs more than it saves; 0
+   * compresses every message, empty ones included. Defaults to 1024, as connect-es.
+   */
+  compressMinBytes?: number;
   /** Use the binary protobuf format (true) or JSON (false, Connect and gRPC-Web only). Defaults to true. */
   useBinaryFormat?: boolean;
+  /**
+   * The message types that `google.protobuf.Any` fields may hold, so that the
+   * JSON format can read and write them (the binary format needs none).
+   * Defaults to none: JSON messages with an Any fail to parse.
+   */
+  jsonRegistry?: Registry;
+  /**
+   * Connect only: send unary calls of `NO_SIDE_EFFECTS` methods as HTTP GET
+   * requests, which browsers and CDNs can cache. Defaults to false.
+   */
+  useHttpGet?: boolean;
   /** Node only: PEM CA certificate(s) to trust instead of the system ones. */
   ca?: string | Buffer | (string | Buffer)[];
   /** Node only: PEM client certificate for mutual TLS. */

@@ -58,6 +58,15 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (options.useBinaryFormat === false && protocol === "grpc") {
     throw invalid("useBinaryFormat", "gRPC here speaks the binary format only");
   }
+  if (options.compressMinBytes !== undefined && (!Number.isSafeInteger(options.compressMinBytes) || options.compressMinBytes < 0)) {
+    throw invalid("compressMinBytes", `must be an integer >= 0, got ${String(options.compressMinBytes)}`);
+  }
+  if (options.useHttpGet !== undefined && typeof options.useHttpGet !== "boolean") {
+    throw invalid("useHttpGet", `must be a boolean, got ${String(options.useHttpGet)}`);
+  }
+  if (options.useHttpGet === true && protocol !== "connect") {
+    throw invalid("useHttpGet", `only the Connect protocol sends GET requests, not ${protocol}`);
+  }
   return protocol;
 }
 

@@ -1,6 +1,7 @@
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { createBrowserStreamingGuard } from "../transport/browser-streaming-guard.js";
+import { createFetchFailureInterceptor } from "../transport/fetch-failure-interceptor.js";
 import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
@@ -15,12 +16,19 @@ import { validateTransportOptions } from "../transport/validate-transport-option
  */
 export function createTransport(options: TransportOptions): Transport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
-  const interceptors = createInterceptorStack(options, { guard: createBrowserStreamingGuard() });
+  const interceptors = createInterceptorStack(options, {
+    guard: createBrowserStreamingGuard(),
+    network: createFetchFailureInterceptor(),
+  });
   const common = {
     baseUrl: options.baseUrl,
     interceptors,
     ...(options.useBinaryFormat !== undefined && { useBinaryFormat: options.useBinaryFormat }),
+    ...(options.jsonRegistry !== undefined && { jsonOptions: { registry: options.jsonRegistry } }),
   };
-  const transport = protocol === "connect" ? createConnectTransport(common) : createGrpcWebTransport(common);
+  const transport =
+    protocol === "connect"
+      ? createConnectTransport({ ...common, ...(options.useHttpGet !== undefined && { useHttpGet: options.useHttpGet }) })
+      : createGrpcWebTransport(common);
   return createTypedErrorTransport(transport, typedErrorOptions(options));
 }

@@ -42,11 +42,41 @@ describe("userctl serve", () => {
     expect(open.output().stderr).toContain("warning: --no-auth");
   });
 
+  it("prints the demo page URL with the token in its fragment, and serves the page there", async () => {
+    const serve = await startUserctl(["serve", "--port", "0", "--token", "t/k+n"], /demo page: (\S+)\n/);
+    expect(serve.match[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=t%2Fk%2Bn$/);
+    const page = await fetch(serve.match[1]!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>UserService demo</title>");
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
+  });
+
+  it("serves no page with --no-demo, and lets --allow-origin pages call it", async () => {
+    const serve = await startUserctl(
+      ["serve", "--port", "0", "--no-demo", "--allow-origin", "https://app.example.com"],
+      /listening on (\S+)\n/,
+    );
+    const url = serve.match[1]!;
+    expect(serve.output().stdout).not.toContain("demo page");
+    expect((await fetch(`${url}/`)).status).toBe(404);
+    const preflight = (origin: string) =>
+      fetch(`${url}/user.v1.UserService/ListUsers`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
+    expect((await preflight("https://app.example.com")).status).toBe(204);
+    expect((await preflight("http://localhost:3000")).status).toBe(403);
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
+  });
+
   it.each([
     [["serve", "--bogus"], "Unknown option"],
     [["serve", "--port", "99999"], "--port must be"],
     [["serve", "--token", "t", "--no-auth"], "exclude each other"],
     [["serve", "--cert", "x.pem"], "--cert and --key go together"],
+    [["serve", "--allow-origin", "app.example.com"], '--allow-origin: "app.example.com" is not an origin'],
     [["frobnicate"], "unknown command"],
   ])("rejects %j with usage and exit status 64", async (args, message) => {
     const run = await runUserctl(args);
