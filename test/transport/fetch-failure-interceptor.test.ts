@@ -6,7 +6,7 @@ import { createFetchFailureInterceptor } from "../../src/transport/fetch-failure
 // Unit test of the classification; test/browser/client-in-page.test.ts shows
 // it on a real "Failed to fetch" in Chromium.
 
-function clientFailingWith(error: unknown, abort?: AbortController) {
+function clientFailingWith(error: unknown, abort?: AbortController): Promise<ConnectError> {
   const transport = createRouterTransport(({ service }) => service(UserService, {}), {
     transport: {
       interceptors: [
@@ -19,7 +19,12 @@ function clientFailingWith(error: unknown, abort?: AbortController) {
     },
   });
   const client = createClient(UserService, transport);
-  return client.getUser({ userId: "u" }, abort ? { signal: abort.signal } : {}).catch((e: unknown) => ConnectError.from(e));
+  return client.getUser({ userId: "u" }, abort ? { signal: abort.signal } : {}).then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: unknown) => ConnectError.from(e),
+  );
 }
 
 describe("the fetch failure interceptor", () => {
