@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { rewriteGrpcMessageEncoding } from "./grpc-message-encoding.js";
 
 type Handler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -72,6 +73,9 @@ export function createDualProtocolListener(
       // instead of being kept alive for requests that would be refused anyway.
       if (draining) res.shouldKeepAlive = false;
     }
+    // connect-node percent-encodes grpc-message more than the gRPC spec asks,
+    // which clients that decode minimally (grpc-js) show to their users.
+    rewriteGrpcMessageEncoding(req, res);
     handler(req, res);
   };
   const closeIdleHttp1 = () => {
