@@ -66,8 +66,13 @@ export interface UserClient extends AsyncDisposable {
     updates: AsyncIterable<{ userId: string; changes: UserChanges }> | Iterable<{ userId: string; changes: UserChanges }>,
     options?: UserCallOptions,
   ): AsyncIterable<SyncUsersResponse>;
-  /** Cancels calls in flight and refuses new ones. */
-  close(): Promise<void>;
+  /**
+   * Refuses new calls at once. A client made from transport options closes
+   * its transport: calls in flight get `graceMs` (default 5 s) to finish,
+   * then are cancelled, and every connection is released. A client on a
+   * transport you passed cancels its calls in flight at once and leaves the transport open.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -79,14 +84,16 @@ export function createUserClient(
   transportOrOptions: Transport | TransportOptions,
   makeTransport?: (options: TransportOptions) => Transport,
 ): UserClient {
+  const owned = !isTransport(transportOrOptions);
   const transport = isTransport(transportOrOptions)
     ? transportOrOptions
     : requireFactory(makeTransport)(transportOrOptions);
   const client = createClient(UserService, transport);
   const lifetime = new AbortController();
+  let closing: Promise<void> | undefined;
 
   const callOptions = (options: UserCallOptions = {}, retryable = false): CallOptions => {
-    if (lifetime.signal.aborted) throw toTypedError(new ConnectError("client is closed", Code.Canceled));
+    if (closing !== undefined || lifetime.signal.aborted) throw toTypedError(new ConnectError("client is closed", Code.Canceled));
     const signal = options.signal ? AbortSignal.any([options.signal, lifetime.signal]) : lifetime.signal;
     const contextValues = createContextValues();
     if (retryable) contextValues.set(retryableCallKey, true);
@@ -200,9 +207,15 @@ export function createUserClient(
       }
     },
 
-    close() {
-      lifetime.abort(new ConnectError("client is closed", Code.Canceled));
-      return Promise.resolve();
+    close(options = {}) {
+      closing ??= (async () => {
+        // A transport made from options is ours: close it gracefully, which
+        // lets calls in flight finish within the grace period and frees its sockets.
+        const closable = transport as Partial<{ close(o: { graceMs?: number }): Promise<void> }>;
+        if (owned && typeof closable.close === "function") await closable.close(options);
+        lifetime.abort(new ConnectError("client is closed", Code.Canceled));
+      })();
+      return closing;
     },
     [Symbol.asyncDispose]() {
       return self.close();

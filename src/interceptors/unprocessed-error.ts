@@ -17,6 +17,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
  *   stream was opened, so it never left the client.
  * - connect-node's own ConnectError for a REFUSED_STREAM reset, raised when it
  *   sees the reset code before the stream error.
+ * - `ERR_CALL_NOT_SENT`: our Node connection pool found no connection to
+ *   send the call on (connect timeout, every endpoint failing).
  *
  * Not recognized: a GOAWAY with an error code (Node.js destroys every stream
  * of the session with the same error, whether the server saw it or not) and
@@ -45,6 +47,7 @@ function isUnprocessedCause(e: Error): boolean {
   switch (code) {
     case "ECONNREFUSED":
     case "ERR_HTTP2_GOAWAY_SESSION":
+    case "ERR_CALL_NOT_SENT":
       return true;
     case "ERR_HTTP2_STREAM_ERROR":
       return e.message.includes("NGHTTP2_REFUSED_STREAM");

@@ -1,3 +1,5 @@
+import * as http from "node:http";
+import * as https from "node:https";
 import type { Transport } from "@connectrpc/connect";
 import {
   compressionBrotli,
@@ -6,11 +8,27 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
+import { createClosableTransport, type ClosableTransport } from "../transport/closable-transport.js";
 import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
 import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context.js";
+import type { ConnectivityState } from "./connection/endpoint.js";
+import { createConnectionPool, type EndpointStatus } from "./connection/connection-pool.js";
+import { parseTarget } from "./connection/parse-target.js";
+
+/** A Node transport: a connect Transport you can watch and close. */
+export interface NodeTransport extends ClosableTransport {
+  /** Overall connectivity: ready if any endpoint is, else connecting, transient_failure or idle; closed after close(). */
+  state(): ConnectivityState;
+  /** Each endpoint's connectivity (HTTP/2; empty before the first call and over HTTP/1.1). */
+  endpoints(): EndpointStatus[];
+  /** Calls `listener` whenever the state of the transport or of an endpoint changes; returns the unsubscribe function. */
+  onStateChange(listener: (state: ConnectivityState) => void): () => void;
+  /** Resolves the target and starts connecting every endpoint now, instead of on the first call. */
+  connect(): Promise<void>;
+}
 
 /**
  * Creates a Transport for Node: gRPC over HTTP/2 by default, gRPC-Web or
@@ -18,9 +36,11 @@ import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context
  * installed in a fixed order (see createInterceptorStack). Deadlines and
  * correlation ids propagate from the ambient context (a reference-server
  * handler, or `withDeadline`). Every error a call ends with is a typed
- * error (NotFoundError, ...). Throws at once on a bad option.
+ * error (NotFoundError, ...). Over HTTP/2 its own connection pool connects
+ * with a timeout, keeps connections alive, survives GOAWAY, spreads calls
+ * over endpoints and connections, and closes gracefully. Throws at once on a bad option.
  */
-export function createTransport(options: TransportOptions): Transport {
+export function createTransport(options: TransportOptions): NodeTransport {
   const protocol = validateTransportOptions(options);
   const interceptors = createInterceptorStack(options, {
     deadline: nodeAmbientDeadline,
@@ -33,8 +53,35 @@ export function createTransport(options: TransportOptions): Transport {
     ...(options.servername !== undefined && { servername: options.servername }),
     ...(options.rejectUnauthorized !== undefined && { rejectUnauthorized: options.rejectUnauthorized }),
   };
+  const httpVersion = protocol === "grpc" ? "2" : (options.httpVersion ?? "2");
+  const target = parseTarget(options.baseUrl, options.ca !== undefined || options.cert !== undefined || options.servername !== undefined);
+  const pool =
+    httpVersion === "2"
+      ? createConnectionPool({
+          target,
+          connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
+          keepaliveIntervalMs: options.keepaliveIntervalMs,
+          keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 20_000,
+          keepaliveWithoutCalls: options.keepaliveWithoutCalls ?? false,
+          idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60_000,
+          maxConnections: options.maxConnections ?? 4,
+          // A dns: name resolves to addresses; certificates still name the host.
+          nodeOptions: target.dynamic && tls.servername === undefined ? { ...tls, servername: new URL(target.baseUrl).hostname } : tls,
+          healthCheckService: options.healthCheck?.service,
+          dnsRefreshMs: options.dnsRefreshMs ?? 30_000,
+          reconnectInitialBackoffMs: 1_000,
+          reconnectMaxBackoffMs: 120_000,
+        })
+      : undefined;
+  // HTTP/1.1 sockets live in an agent of our own, so close() can free them.
+  const agent =
+    httpVersion === "1.1"
+      ? target.baseUrl.startsWith("https:")
+        ? new https.Agent({ keepAlive: true, ...tls })
+        : new http.Agent({ keepAlive: true })
+      : undefined;
   const common = {
-    baseUrl: options.baseUrl,
+    baseUrl: target.baseUrl,
     interceptors,
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     ...(options.writeMaxBytes !== undefined && { writeMaxBytes: options.writeMaxBytes }),
@@ -42,18 +89,45 @@ export function createTransport(options: TransportOptions): Transport {
     ...(options.sendCompression !== undefined && {
       sendCompression: options.sendCompression === "gzip" ? compressionGzip : compressionBrotli,
     }),
+    ...(options.compressMinBytes !== undefined && { compressMinBytes: compressMinBytes(options.compressMinBytes) }),
     ...(options.useBinaryFormat !== undefined && { useBinaryFormat: options.useBinaryFormat }),
-    ...(options.keepaliveIntervalMs !== undefined && { pingIntervalMs: options.keepaliveIntervalMs }),
-    ...(options.keepaliveTimeoutMs !== undefined && { pingTimeoutMs: options.keepaliveTimeoutMs }),
-    ...(options.idleTimeoutMs !== undefined && { idleConnectionTimeoutMs: options.idleTimeoutMs }),
-    ...(Object.keys(tls).length > 0 && { nodeOptions: tls }),
+    ...(options.jsonRegistry !== undefined && { jsonOptions: { registry: options.jsonRegistry } }),
+    ...(pool !== undefined && { sessionManager: pool }),
+    ...(agent !== undefined && { nodeOptions: { ...tls, agent } }),
   };
-  const httpVersion = options.httpVersion ?? "2";
-  const transport =
+  const inner =
     protocol === "grpc"
       ? createGrpcTransport(common)
       : protocol === "grpc-web"
         ? createGrpcWebTransport({ ...common, httpVersion })
-        : createConnectTransport({ ...common, httpVersion });
-  return createTypedErrorTransport(transport, typedErrorOptions(options));
+        : createConnectTransport({ ...common, httpVersion, ...(options.useHttpGet !== undefined && { useHttpGet: options.useHttpGet }) });
+  const closable = createClosableTransport(inner, () => {
+    pool?.close();
+    agent?.destroy();
+  });
+  const typed: Transport = createTypedErrorTransport(closable, typedErrorOptions(options));
+  let closed = false;
+  const state = (): ConnectivityState => (closed ? "closed" : (pool?.state() ?? "ready"));
+  return {
+    ...typed,
+    close(closeOptions) {
+      closed = true;
+      return closable.close(closeOptions);
+    },
+    activeCalls: closable.activeCalls,
+    [Symbol.asyncDispose]: () => closable.close(),
+    state,
+    endpoints: () => pool?.endpoints() ?? [],
+    onStateChange(listener) {
+      return pool?.onStateChange(() => listener(state())) ?? (() => {});
+    },
+    connect: () => pool?.warmUp() ?? Promise.resolve(),
+  };
+}
+
+// connect-es compresses an enveloped message of at least compressMinBytes
+// but a Connect unary body only above it (protocol-connect/transport.js), so
+// 0 maps to -1 there: "every message" must include the empty one.
+function compressMinBytes(value: number): number {
+  return value === 0 ? -1 : value;
 }

@@ -20,8 +20,14 @@ export type TimeoutOptions = Omit<DeadlineInterceptorOptions, "ambientDeadline" 
  * rejects `protocol: "grpc"`.
  */
 export interface TransportOptions {
-  /** Where the service lives, e.g. "https://api.example.com" or "http://127.0.0.1:50051". Required. */
-  baseUrl: string;
+  /**
+   * Where the service lives, e.g. "https://api.example.com" or
+   * "http://127.0.0.1:50051". Required. Node over HTTP/2 also takes a list of
+   * URLs (one endpoint each, same scheme and path) or "dns:///host:port"
+   * (every A/AAAA record, re-resolved every `dnsRefreshMs`; TLS when `ca`,
+   * `cert` or `servername` is set): calls then go round robin over the ready endpoints.
+   */
+  baseUrl: string | readonly string[];
   /**
    * The wire protocol. Defaults to "grpc" on Node and "grpc-web" in browsers
    * (which cannot speak gRPC: fetch exposes no HTTP trailers).
@@ -90,12 +96,34 @@ export interface TransportOptions {
   servername?: string;
   /** Node only: verify the server certificate. Defaults to true. */
   rejectUnauthorized?: boolean;
-  /** Node HTTP/2 only: PING interval on an idle connection, like GRPC_ARG_KEEPALIVE_TIME_MS. Defaults to connect-node's (none). */
+  /**
+   * Node HTTP/2 only: how long opening a connection may take, up to the
+   * server's HTTP/2 SETTINGS (so a host that accepts TCP and then stays
+   * silent counts as not connecting). A call's shorter deadline wins.
+   * Defaults to 20 s, gRPC's minimum connect timeout.
+   */
+  connectTimeoutMs?: number;
+  /** Node HTTP/2 only: PING interval, like GRPC_ARG_KEEPALIVE_TIME_MS; doubled after a GOAWAY "too_many_pings" (gRFC A8). Defaults to none. */
   keepaliveIntervalMs?: number;
-  /** Node HTTP/2 only: how long to wait for a PING answer, like GRPC_ARG_KEEPALIVE_TIMEOUT_MS. Defaults to 15 s. */
+  /** Node HTTP/2 only: how long to wait for a PING answer before the connection counts as dead, like GRPC_ARG_KEEPALIVE_TIMEOUT_MS. Defaults to 20 s. */
   keepaliveTimeoutMs?: number;
+  /** Node HTTP/2 only: PING even with no call in flight, like GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS. Defaults to false. */
+  keepaliveWithoutCalls?: boolean;
   /** Node HTTP/2 only: close a connection idle this long, like GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS. Defaults to 15 minutes. */
   idleTimeoutMs?: number;
+  /**
+   * Node HTTP/2 only: connections per endpoint. Another one opens when every
+   * open one is at the server's SETTINGS_MAX_CONCURRENT_STREAMS. Defaults to 4.
+   */
+  maxConnections?: number;
+  /**
+   * Node HTTP/2 only: watch each endpoint with grpc.health.v1.Health/Watch for
+   * `service` and send calls only to SERVING ones (gRFC A17; an endpoint
+   * without the health service counts as serving). Defaults to no health checking.
+   */
+  healthCheck?: { service: string };
+  /** Node only: how often a "dns:///" baseUrl is resolved again. Defaults to 30 s. */
+  dnsRefreshMs?: number;
 }
 
 /** gRPC's default largest message a client accepts (grpc-js, grpc-go): 4 MiB. */

@@ -9,9 +9,11 @@ export interface TransportRuntime {
   readonly protocols: readonly Protocol[];
   /** The protocol used when the options name none. */
   readonly defaultProtocol: Protocol;
+  /** Whether `baseUrl` may be a list of URLs or a "dns:///" name. Defaults to false. */
+  readonly multipleEndpoints?: boolean;
 }
 
-const nodeRuntime: TransportRuntime = { protocols, defaultProtocol: "grpc" };
+const nodeRuntime: TransportRuntime = { protocols, defaultProtocol: "grpc", multipleEndpoints: true };
 
 /**
  * Checks options once, at construction, so a typo fails where it is made
@@ -22,15 +24,17 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   const allowed = runtime.protocols;
   if (typeof options !== "object" || options === null) throw invalid("options", "must be an object");
   const { baseUrl } = options;
-  if (typeof baseUrl !== "string" || baseUrl === "") throw invalid("baseUrl", "is required");
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw invalid("baseUrl", `"${baseUrl}" is not a valid URL`);
+  const several = Array.isArray(baseUrl) || (typeof baseUrl === "string" && baseUrl.startsWith("dns:"));
+  if (several && !runtime.multipleEndpoints) {
+    throw invalid("baseUrl", "must be one http: or https: URL here (lists and dns: names are for Node)");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalid("baseUrl", `"${baseUrl}" must use http: or https:`);
+  if (Array.isArray(baseUrl)) {
+    if (baseUrl.length === 0) throw invalid("baseUrl", "is an empty list");
+    for (const url of baseUrl as unknown[]) checkUrl(url);
+  } else if (typeof baseUrl === "string" && baseUrl.startsWith("dns:")) {
+    if (!/^dns:(\/\/\/)?[^/]+:\d{1,5}$/.test(baseUrl)) throw invalid("baseUrl", `"${baseUrl}" must look like "dns:///host:port"`);
+  } else {
+    checkUrl(baseUrl);
   }
   if (options.protocol !== undefined && !protocols.includes(options.protocol)) {
     throw invalid("protocol", `"${String(options.protocol)}" is not one of ${protocols.join(", ")}`);
@@ -46,7 +50,19 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (protocol === "grpc" && options.httpVersion === "1.1") {
     throw invalid("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
   }
-  for (const name of ["readMaxBytes", "writeMaxBytes", "keepaliveIntervalMs", "keepaliveTimeoutMs", "idleTimeoutMs"] as const) {
+  if (several && (protocol !== "grpc" && options.httpVersion === "1.1")) {
+    throw invalid("baseUrl", "several endpoints need HTTP/2; drop httpVersion \"1.1\"");
+  }
+  for (const name of [
+    "readMaxBytes",
+    "writeMaxBytes",
+    "keepaliveIntervalMs",
+    "keepaliveTimeoutMs",
+    "idleTimeoutMs",
+    "connectTimeoutMs",
+    "maxConnections",
+    "dnsRefreshMs",
+  ] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
       throw invalid(name, `must be a positive integer, got ${String(value)}`);
@@ -67,7 +83,23 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (options.useHttpGet === true && protocol !== "connect") {
     throw invalid("useHttpGet", `only the Connect protocol sends GET requests, not ${protocol}`);
   }
+  if (options.healthCheck !== undefined && typeof options.healthCheck?.service !== "string") {
+    throw invalid("healthCheck", 'must be { service: "..." } ("" for the whole server)');
+  }
   return protocol;
+}
+
+function checkUrl(baseUrl: unknown): void {
+  if (typeof baseUrl !== "string" || baseUrl === "") throw invalid("baseUrl", "is required");
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw invalid("baseUrl", `"${baseUrl}" is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalid("baseUrl", `"${baseUrl}" must use http: or https:`);
+  }
 }
 
 function invalid(option: string, problem: string): ConnectError {

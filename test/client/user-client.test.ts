@@ -157,16 +157,17 @@ describe("createUserClient against the reference server", () => {
     await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
   });
 
-  it("cancels calls in flight on close() and refuses new ones without a request", async () => {
+  it("cancels calls still in flight when close()'s grace period ends, and refuses new ones without a request", async () => {
     const { users, faults } = await serve(fault.stall("GetUser", { ms: 10_000 }));
     const inFlight = users.getUser("u-1");
     const watching = drain(users.watchUsers());
     await eventually(() => faults.attempts.length === 2, "both calls to reach the server");
     const started = performance.now();
-    await users.close();
+    await users.close({ graceMs: 100 });
     expect(await rejection(inFlight)).toBeInstanceOf(CanceledError);
     expect(await rejection(watching)).toBeInstanceOf(CanceledError);
-    expect(performance.now() - started).toBeLessThan(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+    expect(performance.now() - started).toBeLessThan(600);
     const refused = await rejection(users.getUser("u-1"));
     expect(refused).toBeInstanceOf(CanceledError);
     expect(refused.rawMessage).toBe("client is closed");
@@ -175,8 +176,8 @@ describe("createUserClient against the reference server", () => {
     expect(faults.attempts).toHaveLength(2);
   });
 
-  it("closes itself at the end of an await using block", async () => {
-    const { s, faults } = await serve(fault.stall("GetUser", { ms: 10_000 }));
+  it("closes itself gracefully at the end of an await using block: the call in flight still gets its answer", async () => {
+    const { s, faults } = await serve(fault.stall("GetUser", { ms: 200 }));
     let inFlight: Promise<unknown>;
     let closed: UserClient;
     {
@@ -185,8 +186,11 @@ describe("createUserClient against the reference server", () => {
       inFlight = users.getUser("u-1");
       await eventually(() => faults.attempts.length === 1, "the call to reach the server");
     }
-    expect(await rejection(inFlight)).toBeInstanceOf(CanceledError);
-    expect(await rejection(closed.getUser("u-1"))).toBeInstanceOf(CanceledError);
+    expect(await rejection(inFlight)).toBeInstanceOf(NotFoundError);
+    const refused = await rejection(closed.getUser("u-1"));
+    expect(refused).toBeInstanceOf(CanceledError);
+    expect(refused.rawMessage).toBe("client is closed");
+    expect(faults.attempts).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,239 @@
+import type * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type ConnectivityState, createEndpoint, type Endpoint } from "./endpoint.js";
+import { watchEndpointHealth } from "./endpoint-health.js";
+import { notSentError } from "./not-sent-error.js";
+import type { Target } from "./parse-target.js";
+
+/** Options for {@link createConnectionPool}, every default resolved by the transport. */
+export interface ConnectionPoolOptions {
+  target: Target;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number | undefined;
+  keepaliveTimeoutMs: number;
+  keepaliveWithoutCalls: boolean;
+  idleTimeoutMs: number;
+  maxConnections: number;
+  nodeOptions: http2.SecureClientSessionOptions;
+  /** Watch each endpoint with grpc.health.v1.Health/Watch for this service; only SERVING ones get calls. */
+  healthCheckService: string | undefined;
+  /** How often a DNS target is resolved again. */
+  dnsRefreshMs: number;
+  reconnectInitialBackoffMs: number;
+  reconnectMaxBackoffMs: number;
+}
+
+/** What one endpoint looks like from outside. */
+export interface EndpointStatus {
+  readonly origin: string;
+  readonly state: ConnectivityState;
+  /** With health checking: whether the endpoint last said SERVING (or has no health service). */
+  readonly serving: boolean | undefined;
+  /** In transient failure: why the last connect failed. */
+  readonly lastError: string | undefined;
+}
+
+/**
+ * The HTTP/2 connections of one transport: round robin over the endpoints
+ * that are ready (and SERVING, with health checking), up to `maxConnections`
+ * per endpoint, failed endpoints ejected and re-probed with backoff. It has
+ * the shape connect-node expects of a session manager.
+ */
+export interface ConnectionPool {
+  readonly authority: string;
+  request(
+    method: string,
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    options: Omit<http2.ClientSessionRequestOptions, "signal">,
+  ): Promise<http2.ClientHttp2Stream>;
+  notifyResponseByteRead(stream: http2.ClientHttp2Stream): void;
+  /** Resolves the target and starts connecting every endpoint, without a call. */
+  warmUp(): Promise<void>;
+  state(): ConnectivityState;
+  endpoints(): EndpointStatus[];
+  onStateChange(listener: () => void): () => void;
+  /** Streams in flight end; every connection, timer and watch is released. */
+  close(): void;
+}
+
+/** Creates the pool; nothing connects until the first call (or `connect()`). */
+export function createConnectionPool(options: ConnectionPoolOptions): ConnectionPool {
+  const endpoints = new Map<string, Endpoint>();
+  const serving = new Map<string, boolean>();
+  const healthWatches = new Map<string, AbortController>();
+  const listeners = new Set<() => void>();
+  let keepaliveIntervalMs = options.keepaliveIntervalMs;
+  let next = 0;
+  let closed = false;
+  let resolved: Promise<void> | undefined;
+  let resolveError: Error | undefined;
+  let dnsTimer: NodeJS.Timeout | undefined;
+  let changed = signalOnce();
+
+  const notify = () => {
+    changed.fire();
+    changed = signalOnce();
+    for (const listener of listeners) listener();
+  };
+
+  const eligible = (e: Endpoint) =>
+    e.state() === "ready" && (options.healthCheckService === undefined || serving.get(e.origin) === true);
+
+  const onEndpointState = (e: Endpoint) => {
+    if (options.healthCheckService !== undefined) {
+      if (e.state() === "ready" && !healthWatches.has(e.origin)) startHealthWatch(e);
+      if (e.state() !== "ready" && e.state() !== "connecting") stopHealthWatch(e.origin);
+    }
+    notify();
+  };
+
+  const startHealthWatch = (e: Endpoint) => {
+    const abort = new AbortController();
+    healthWatches.set(e.origin, abort);
+    void watchEndpointHealth(e, options.healthCheckService!, abort.signal, (isServing) => {
+      if (serving.get(e.origin) === isServing) return;
+      serving.set(e.origin, isServing);
+      notify();
+    });
+  };
+  const stopHealthWatch = (origin: string) => {
+    healthWatches.get(origin)?.abort();
+    healthWatches.delete(origin);
+    serving.delete(origin);
+  };
+
+  const reconcile = (origins: string[]) => {
+    for (const origin of origins) {
+      if (endpoints.has(origin)) continue;
+      endpoints.set(
+        origin,
+        createEndpoint({
+          ...options,
+          origin,
+          keepaliveIntervalMs: () => keepaliveIntervalMs,
+          onTooManyPings() {
+            // gRFC A8: the server thinks we ping too often; double the interval for new connections.
+            if (keepaliveIntervalMs !== undefined) keepaliveIntervalMs *= 2;
+          },
+          onStateChange: onEndpointState,
+        }),
+      );
+    }
+    for (const [origin, endpoint] of endpoints) {
+      if (origins.includes(origin)) continue;
+      endpoints.delete(origin);
+      stopHealthWatch(origin);
+      endpoint.drain();
+    }
+    notify();
+  };
+
+  const resolveNow = async () => {
+    try {
+      const origins = await options.target.resolve();
+      if (closed) return;
+      if (origins.length === 0) throw new Error("the name resolved to no address");
+      resolveError = undefined;
+      reconcile(origins);
+    } catch (e) {
+      resolveError = e instanceof Error ? e : new Error(String(e));
+      notify();
+    }
+  };
+
+  const ensureResolved = () => {
+    resolved ??= resolveNow().then(() => {
+      if (options.target.dynamic && !closed) {
+        dnsTimer = setInterval(() => void resolveNow(), options.dnsRefreshMs);
+        dnsTimer.unref();
+      }
+    });
+    return resolved;
+  };
+
+  const pick = async (): Promise<Endpoint> => {
+    await ensureResolved();
+    const giveUpAt = Date.now() + options.connectTimeoutMs;
+    for (;;) {
+      if (closed) throw new ConnectError("transport is closed", Code.Canceled);
+      const all = [...endpoints.values()];
+      const ready = all.filter(eligible);
+      if (ready.length > 0) return ready[next++ % ready.length]!;
+      for (const e of all) e.warmUp();
+      const pending = all.filter((e) => e.state() === "connecting" || e.state() === "idle" || (e.state() === "ready" && !eligible(e)));
+      if (pending.length === 0 || Date.now() >= giveUpAt) throw noEndpointError(all);
+      const waitMs = giveUpAt - Date.now();
+      await changed.wait(waitMs);
+    }
+  };
+
+  const noEndpointError = (all: Endpoint[]): ConnectError => {
+    if (all.length === 0) {
+      return notSentError(`cannot resolve ${options.target.baseUrl}: ${resolveError?.message ?? "no address"}`, resolveError);
+    }
+    const reasons = all.map((e) => {
+      const why = e.lastError()?.message ?? (serving.get(e.origin) === false ? "not SERVING" : e.state());
+      return all.length === 1 ? why : `${e.origin}: ${why}`;
+    });
+    const cause = all.find((e) => e.lastError() !== undefined)?.lastError();
+    if (all.length === 1 && cause !== undefined) return notSentError(cause.message, cause);
+    return notSentError(`no endpoint of ${options.target.baseUrl} is available (${reasons.join("; ")})`, cause);
+  };
+
+  return {
+    authority: new URL(options.target.baseUrl).origin,
+    async request(method, path, headers, requestOptions) {
+      const endpoint = await pick();
+      const connection = await endpoint.connection();
+      return connection.request(method, path, headers, requestOptions);
+    },
+    notifyResponseByteRead() {},
+    async warmUp() {
+      await ensureResolved();
+      for (const e of endpoints.values()) e.warmUp();
+    },
+    state() {
+      if (closed) return "closed";
+      const states = [...endpoints.values()].map((e) => (e.state() === "ready" && !eligible(e) ? "connecting" : e.state()));
+      for (const s of ["ready", "connecting", "transient_failure"] as const) if (states.includes(s)) return s;
+      return resolveError !== undefined ? "transient_failure" : "idle";
+    },
+    endpoints() {
+      return [...endpoints.values()].map((e) => ({
+        origin: e.origin,
+        state: e.state(),
+        serving: options.healthCheckService === undefined ? undefined : (serving.get(e.origin) ?? false),
+        lastError: e.lastError()?.message,
+      }));
+    },
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(dnsTimer);
+      for (const origin of healthWatches.keys()) stopHealthWatch(origin);
+      for (const e of endpoints.values()) e.destroy();
+      endpoints.clear();
+      notify();
+      listeners.clear();
+    },
+  };
+}
+
+/** A one-shot signal to wait on, with a timeout. */
+function signalOnce(): { fire(): void; wait(ms: number): Promise<void> } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => (fire = resolve));
+  return {
+    fire: () => fire(),
+    wait(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+      return Promise.race([fired, timeout]).finally(() => clearTimeout(timer));
+    },
+  };
+}

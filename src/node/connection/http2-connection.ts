@@ -1,0 +1,196 @@
+import * as http2 from "node:http2";
+import { notSentError } from "./not-sent-error.js";
+
+/** Options for {@link createHttp2Connection}; the pool resolves every default. */
+export interface Http2ConnectionOptions {
+  /** The endpoint's origin, e.g. "http://127.0.0.2:50051". */
+  origin: string;
+  /** Until the server's SETTINGS arrive; then the connection is ready. */
+  connectTimeoutMs: number;
+  /** PING interval, or undefined for no keepalive. */
+  keepaliveIntervalMs: number | undefined;
+  keepaliveTimeoutMs: number;
+  /** PING even with no call in flight (GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS). */
+  keepaliveWithoutCalls: boolean;
+  /** Close the connection once it has had no stream for this long. */
+  idleTimeoutMs: number;
+  /** TLS and socket options for http2.connect. */
+  nodeOptions: http2.SecureClientSessionOptions;
+  /** The server sent GOAWAY ENHANCE_YOUR_CALM "too_many_pings" (gRFC A8). */
+  onTooManyPings(): void;
+  /** The connection stopped taking new streams (GOAWAY, PING timeout, idle, error) or closed. */
+  onUnusable(connection: Http2Connection): void;
+}
+
+/** One HTTP/2 connection to one endpoint. */
+export interface Http2Connection {
+  readonly origin: string;
+  /** Resolves when the server's SETTINGS arrived; rejects with an UNAVAILABLE "not sent" error. */
+  readonly ready: Promise<void>;
+  /** Whether new streams may go here: ready, not draining, not closed. */
+  usable(): boolean;
+  /** Whether a new stream fits under the server's SETTINGS_MAX_CONCURRENT_STREAMS. */
+  hasCapacity(): boolean;
+  readonly activeStreams: number;
+  /** Whether it closed only because it sat idle (not a failure worth reconnecting for). */
+  idleClosed(): boolean;
+  request(
+    method: string,
+    path: string,
+    headers: http2.OutgoingHttpHeaders,
+    options: Omit<http2.ClientSessionRequestOptions, "signal">,
+  ): http2.ClientHttp2Stream;
+  /** Streams in flight finish, then the connection closes. */
+  drain(): void;
+  /** Closes at once; streams in flight fail. */
+  destroy(error?: Error): void;
+}
+
+const certificateErrors = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** Opens an HTTP/2 connection with a connect timeout, keepalive PINGs and an idle timeout. */
+export function createHttp2Connection(options: Http2ConnectionOptions): Http2Connection {
+  const { origin } = options;
+  let state: "connecting" | "ready" | "draining" | "closed" = "connecting";
+  let activeStreams = 0;
+  let idleClosed = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let keepaliveTimer: NodeJS.Timeout | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
+  const session = http2.connect(origin, options.nodeOptions);
+
+  const becomeUnusable = (next: "draining" | "closed") => {
+    const wasUsable = state === "ready";
+    if (state !== "closed") state = next;
+    clearTimeout(idleTimer);
+    clearInterval(keepaliveTimer);
+    clearTimeout(pingTimer);
+    if (wasUsable || next === "closed") options.onUnusable(connection);
+  };
+
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = notSentError(`cannot connect to ${origin}: no HTTP/2 connection within ${options.connectTimeoutMs} ms`);
+      reject(error);
+      session.destroy(error);
+    }, options.connectTimeoutMs);
+    timer.unref();
+    session.once("remoteSettings", () => {
+      clearTimeout(timer);
+      if (state !== "connecting") return;
+      state = "ready";
+      armIdleTimer();
+      armKeepalive();
+      resolve();
+    });
+    session.once("error", (error: Error & { code?: string }) => {
+      clearTimeout(timer);
+      reject(notSentError(`cannot connect to ${origin}: ${describeConnectError(error)}`, error));
+    });
+    session.once("close", () => {
+      clearTimeout(timer);
+      reject(notSentError(`cannot connect to ${origin}: the connection closed before the HTTP/2 handshake`));
+    });
+  });
+  // A failed connect is reported through `ready` to whoever asked; never unhandled.
+  ready.catch(() => {});
+
+  // After the handshake, errors end the streams they concern; the session itself must never throw.
+  session.on("error", () => {});
+  session.on("close", () => becomeUnusable("closed"));
+  session.on("goaway", (errorCode: number, _lastStreamId: number, opaqueData?: Buffer) => {
+    if (errorCode === http2.constants.NGHTTP2_ENHANCE_YOUR_CALM && opaqueData?.toString() === "too_many_pings") {
+      options.onTooManyPings();
+    }
+    // Node.js itself fails the streams above lastStreamId with REFUSED_STREAM
+    // (retried transparently) and lets the others finish.
+    becomeUnusable("draining");
+    if (activeStreams === 0) session.close();
+  });
+
+  function armIdleTimer() {
+    clearTimeout(idleTimer);
+    if (activeStreams > 0 || state !== "ready") return;
+    // An idle connection must not keep the process alive.
+    session.unref();
+    idleTimer = setTimeout(() => {
+      idleClosed = true;
+      becomeUnusable("draining");
+      session.close();
+    }, options.idleTimeoutMs);
+    idleTimer.unref();
+  }
+
+  function armKeepalive() {
+    const interval = options.keepaliveIntervalMs;
+    if (interval === undefined) return;
+    keepaliveTimer = setInterval(() => {
+      if (state !== "ready" || pingTimer !== undefined) return;
+      if (activeStreams === 0 && !options.keepaliveWithoutCalls) return;
+      pingTimer = setTimeout(() => {
+        const error = new Error(`keepalive PING to ${origin} not answered within ${options.keepaliveTimeoutMs} ms`);
+        becomeUnusable("closed");
+        session.destroy(error);
+      }, options.keepaliveTimeoutMs);
+      pingTimer.unref();
+      const sent = session.ping((error) => {
+        clearTimeout(pingTimer);
+        pingTimer = undefined;
+        void error; // a failed PING means the session is going away; its close handler deals with that
+      });
+      if (!sent) {
+        clearTimeout(pingTimer);
+        pingTimer = undefined;
+      }
+    }, interval);
+    keepaliveTimer.unref();
+  }
+
+  const connection: Http2Connection = {
+    origin,
+    ready,
+    usable: () => state === "ready" && !session.closed && !session.destroyed,
+    hasCapacity: () => activeStreams < (session.remoteSettings.maxConcurrentStreams ?? Infinity),
+    get activeStreams() {
+      return activeStreams;
+    },
+    idleClosed: () => idleClosed,
+    request(method, path, headers, requestOptions) {
+      const stream = session.request({ ...headers, ":method": method, ":path": path }, requestOptions);
+      activeStreams++;
+      clearTimeout(idleTimer);
+      session.ref();
+      stream.once("close", () => {
+        activeStreams--;
+        if (activeStreams > 0) return;
+        if (state === "draining") session.close();
+        else armIdleTimer();
+      });
+      return stream;
+    },
+    drain() {
+      becomeUnusable("draining");
+      if (!session.closed) session.close();
+    },
+    destroy(error) {
+      becomeUnusable("closed");
+      session.destroy(error);
+    },
+  };
+  return connection;
+}
+
+function describeConnectError(error: Error & { code?: string }): string {
+  if (error.code !== undefined && certificateErrors.has(error.code)) {
+    return `TLS certificate verification failed: ${error.message}`;
+  }
+  return error.message;
+}
