@@ -52,4 +52,6 @@ export type {
   TokenSource,
 } from "./interceptors/index.js";
 export type { Protocol, TimeoutOptions, TransportOptions } from "./transport/transport-options.js";
+export { createHealthClient, ServingStatus } from "./client/health-client.js";
+export type { HealthClient, HealthWatchOptions } from "./client/health-client.js";
 export type { BulkCreateResult, NewUserInput, ResumeOptions, UserCallOptions, UserChanges, UserClient } from "./client/index.js";

@@ -1,8 +1,8 @@
-import { type Client, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ConnectError } from "@connectrpc/connect";
+import { createHealthClient, type HealthClient } from "../client/health-client.js";
 import type { UserCallOptions, UserClient } from "../client/index.js";
 import type { RetryEvent } from "../interceptors/retry-options.js";
-import { createTransport, createUserClient } from "../node/index.js";
+import { createTransport, createUserClient, type NodeTransport } from "../node/index.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import type { Io } from "./command.js";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
@@ -13,7 +13,7 @@ import { UsageError } from "./usage-error.js";
 /** The clients a command calls through, built from the global flags. */
 export interface CliClient {
   users: UserClient;
-  health: Client<typeof Health>;
+  health: HealthClient;
   /** Options for every call: the --timeout deadline, and a signal that close() aborts. */
   readonly callOptions: UserCallOptions & { signal: AbortSignal };
   /** Cancels calls still in flight. */
@@ -30,7 +30,7 @@ export function createCliClient(globals: GlobalFlags, io: Io): CliClient {
   const transport = buildTransport(globals, io);
   const users = createUserClient(transport);
   const lifetime = new AbortController();
-  const health = createClient(Health, transport);
+  const health = createHealthClient(transport);
   return {
     users,
     health,
@@ -41,6 +41,8 @@ export function createCliClient(globals: GlobalFlags, io: Io): CliClient {
     async close() {
       lifetime.abort();
       await users.close();
+      // Frees the connections at once: a finished command should not wait on idle sockets.
+      await transport.close({ graceMs: 0 });
     },
   };
 }
@@ -50,7 +52,7 @@ export function formatRetry(event: RetryEvent): string {
   return `retrying ${event.method.name} (attempt ${event.attempt}/${event.maxAttempts}) after ${codeToString(event.error.code)} in ${Math.round(event.delayMs)} ms`;
 }
 
-function buildTransport(globals: GlobalFlags, io: Io): Transport {
+function buildTransport(globals: GlobalFlags, io: Io): NodeTransport {
   const options: TransportOptions = {
     baseUrl: globals.url,
     protocol: globals.protocol,
@@ -60,6 +62,7 @@ function buildTransport(globals: GlobalFlags, io: Io): Transport {
       ...(!globals.json && { onRetry: (event: RetryEvent) => io.err(formatRetry(event)) }),
     },
     ...(globals.headers.length > 0 && { headers: globals.headers }),
+    ...(globals.connectTimeoutMs !== undefined && { connectTimeoutMs: globals.connectTimeoutMs }),
     ...globals.tls,
   };
   try {

@@ -11,7 +11,7 @@ global flags (before the command):
   -H, --header 'k: v'   extra request header, repeatable
   --ca F                PEM CA certificate(s) to trust (https:// only)
   --cert F --key F      PEM client certificate and key for mutual TLS
-  --connect-timeout MS  accepted and checked, not applied yet
+  --connect-timeout MS  give up connecting after MS (default 20000); a shorter --timeout wins
   -h, --help            show this help
 
 commands:

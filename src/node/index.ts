@@ -9,6 +9,9 @@ import type { TransportOptions } from "../transport/transport-options.js";
 import { createTransport } from "./create-transport.js";
 
 export { createTransport };
+export type { NodeTransport } from "./create-transport.js";
+export type { ConnectivityState } from "./connection/endpoint.js";
+export type { EndpointStatus } from "./connection/connection-pool.js";
 
 /** Creates a UserService client on a Transport, or on options for `createTransport`. */
 export function createUserClient(transportOrOptions: Transport | TransportOptions): UserClient {

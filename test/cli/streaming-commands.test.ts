@@ -189,13 +189,29 @@ describe("userctl health", () => {
     expect(unknown.stderr).toBe('error: not_found: unknown service "no.such.Service"\n');
   });
 
-  it("with --watch prints each change until the stream ends", async () => {
+  it("with --watch prints each change, UNKNOWN while the server is gone, and exits on SIGINT with the last status", async () => {
     const watch = startUserctl(["--url", s.url, "--json", "health", "--watch", "user.v1.UserService"], /SERVING/);
     const started = await watch;
     await s.server.close();
-    expect(await started.exited).toBe(14);
+    // UNKNOWN is the enum's zero value, which proto3 JSON leaves out: {}.
+    await eventually(() => started.output().stdout.includes("{}"), "the watch to report the server gone");
+    started.child.kill("SIGINT");
+    expect(await started.exited).toBe(2);
     const { stdout, stderr } = started.output();
-    expect(jsonLines(stdout)).toEqual([{ status: "SERVING" }, { status: "NOT_SERVING" }]);
-    expect(jsonLines(stderr)).toEqual([{ error: { code: "unavailable", message: expect.any(String) } }]);
+    expect(jsonLines(stdout)).toEqual([{ status: "SERVING" }, { status: "NOT_SERVING" }, {}]);
+    expect(stderr).toBe("");
+  });
+
+  it("with --wait waits until the server is SERVING, and gives up at --timeout with deadline_exceeded", async () => {
+    const ready = await userctl(s, ["--timeout", "2000", "health", "--wait"]);
+    expect(ready).toMatchObject({ code: 0, stdout: "SERVING\n" });
+    s.server.health.set("", ServingStatus.NOT_SERVING);
+    const started = performance.now();
+    const waited = await userctl(s, ["--timeout", "300", "--json", "health", "--wait"]);
+    expect(waited.code).toBe(4);
+    expect(jsonLines(waited.stderr)).toEqual([
+      { error: { code: "deadline_exceeded", message: "the server was not SERVING within 300 ms" } },
+    ]);
+    expect(performance.now() - started).toBeLessThan(3_000);
   });
 });
