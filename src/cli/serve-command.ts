@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { intFlag, withUsage } from "./parse-flags.js";
 import { UsageError } from "./usage-error.js";
 
-export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F] [--grace-ms MS]
+export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F [--client-ca F]] [--grace-ms MS]
                     [--allow-origin ORIGIN]... [--no-demo]
 
 Starts the reference UserService server: gRPC, gRPC-Web and Connect on one port,
@@ -20,6 +20,7 @@ over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down graceful
   --no-auth      accept calls without a token (not for shared machines)
   --cert F       PEM certificate file: serve TLS (with --key)
   --key F        PEM private key file
+  --client-ca F  require client certificates signed by this PEM CA (mutual TLS)
   --grace-ms MS  how long shutdown waits for in-flight calls (default 10000)
   --allow-origin ORIGIN
                  let pages from ORIGIN (e.g. https://app.example.com, or *) call
@@ -41,6 +42,7 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       "no-auth": { type: "boolean", default: false },
       cert: { type: "string" },
       key: { type: "string" },
+      "client-ca": { type: "string" },
       "grace-ms": { type: "string" },
       "allow-origin": { type: "string", multiple: true },
       "no-demo": { type: "boolean", default: false },
@@ -61,9 +63,16 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError("--cert and --key go together", serveUsage);
   }
+  if (values["client-ca"] !== undefined && values.cert === undefined) {
+    throw new UsageError("--client-ca needs --cert and --key (mutual TLS is TLS)", serveUsage);
+  }
   const tls =
     values.cert !== undefined && values.key !== undefined
-      ? { cert: readPem(values.cert, "--cert"), key: readPem(values.key, "--key") }
+      ? {
+          cert: readPem(values.cert, "--cert"),
+          key: readPem(values.key, "--key"),
+          ...(values["client-ca"] !== undefined && { clientCa: readPem(values["client-ca"], "--client-ca") }),
+        }
       : undefined;
 
   const allowedOrigins = values["allow-origin"];

@@ -8,10 +8,20 @@ type Handler = (
   res: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;
 
+/** The server's certificate, and optionally the CA its clients' certificates must chain to. */
+export interface ServerTlsOptions {
+  /** PEM certificate chain. */
+  cert: string | Buffer;
+  /** PEM private key. */
+  key: string | Buffer;
+  /** PEM CA certificate(s): when set, every client must present a certificate signed by one (mutual TLS). */
+  clientCa?: string | Buffer | (string | Buffer)[];
+}
+
 /** Options for {@link createDualProtocolListener}. */
 export interface DualProtocolListenerOptions {
   /** PEM certificate and key: serve TLS with ALPN `h2` and `http/1.1`. Defaults to plaintext. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  tls?: ServerTlsOptions;
   /** How long a new connection may take to send its first bytes. Defaults to 10 seconds. */
   firstBytesTimeoutMs?: number;
 }
@@ -94,7 +104,19 @@ export function createDualProtocolListener(
   };
 
   if (options.tls) {
-    const secure = http2.createSecureServer({ ...options.tls, allowHTTP1: true }, serve);
+    const { cert, key, clientCa } = options.tls;
+    const secure = http2.createSecureServer(
+      {
+        cert,
+        key,
+        allowHTTP1: true,
+        // Mutual TLS: the handshake itself refuses a client without a certificate from clientCa.
+        ...(clientCa !== undefined && { ca: clientCa, requestCert: true, rejectUnauthorized: true }),
+      },
+      serve,
+    );
+    // A failed handshake (e.g. a client without a valid certificate) concerns that client only.
+    secure.on("tlsClientError", () => {});
     secure.on("session", trackSession);
     secure.on("secureConnection", track);
     outer = secure;

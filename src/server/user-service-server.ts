@@ -7,7 +7,7 @@ import { createAmbientContextServerInterceptor } from "../node/ambient-context.j
 import { createCallTracker } from "./call-tracker.js";
 import { createCorsPolicy } from "./cors-policy.js";
 import { createDemoAssets } from "./demo-assets.js";
-import { createDualProtocolListener } from "./dual-protocol-listener.js";
+import { createDualProtocolListener, type ServerTlsOptions } from "./dual-protocol-listener.js";
 import { createHealthRegistry, type HealthRegistry } from "./health-registry.js";
 import { createHealthService } from "./health-service.js";
 import { createMemoryUserRepository } from "./memory-user-repository.js";
@@ -26,8 +26,12 @@ export interface UserServiceServerOptions {
   repository?: UserRepository;
   /** Receives one line per call. Defaults to none (the CLI logs to stderr). */
   log?: ServerLogger;
-  /** PEM certificate and key for TLS (ALPN h2 and http/1.1). Defaults to plaintext. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * PEM certificate and key for TLS (ALPN h2 and http/1.1), and with
+   * `clientCa` mutual TLS: clients must present a certificate it signed.
+   * Defaults to plaintext.
+   */
+  tls?: ServerTlsOptions;
   /** How long shutdown waits for in-flight unary calls before cancelling the rest. Defaults to 10 seconds. */
   graceMs?: number;
   /**

@@ -21,7 +21,7 @@ export function createTransport(options: TransportOptions): Transport {
     network: createFetchFailureInterceptor(),
   });
   const common = {
-    baseUrl: options.baseUrl,
+    baseUrl: options.baseUrl as string, // validated: one URL in browsers
     interceptors,
     ...(options.useBinaryFormat !== undefined && { useBinaryFormat: options.useBinaryFormat }),
     ...(options.jsonRegistry !== undefined && { jsonOptions: { registry: options.jsonRegistry } }),

@@ -35,3 +35,17 @@ export function useTlsCertificate(): TlsCertificate {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return tls;
 }
+
+/**
+ * Makes a self-signed certificate (usable as its own CA) for `commonName`
+ * in `dir`, e.g. a client certificate for mutual TLS tests.
+ */
+export function makeSelfSignedCertificate(dir: string, name: string, commonName: string): TlsCertificate {
+  const certPath = join(dir, `${name}-cert.pem`);
+  const keyPath = join(dir, `${name}-key.pem`);
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${commonName}`,
+    "-keyout", keyPath, "-out", certPath,
+  ], { stdio: "ignore" });
+  return { certPath, keyPath, cert: readFileSync(certPath), key: readFileSync(keyPath) };
+}

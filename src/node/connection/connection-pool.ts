@@ -161,10 +161,12 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       const ready = all.filter(eligible);
       if (ready.length > 0) return ready[next++ % ready.length]!;
       for (const e of all) e.warmUp();
-      const pending = all.filter((e) => e.state() === "connecting" || e.state() === "idle" || (e.state() === "ready" && !eligible(e)));
-      if (pending.length === 0 || Date.now() >= giveUpAt) throw noEndpointError(all);
-      const waitMs = giveUpAt - Date.now();
-      await changed.wait(waitMs);
+      // Connect attempts end by themselves (connectTimeoutMs); only endpoints
+      // waiting for their first health answer need a bound of ours.
+      const connecting = all.filter((e) => e.state() === "connecting" || e.state() === "idle");
+      const awaitingHealth = all.filter((e) => e.state() === "ready" && !serving.has(e.origin));
+      if (connecting.length === 0 && (awaitingHealth.length === 0 || Date.now() >= giveUpAt)) throw noEndpointError(all);
+      await changed.wait(connecting.length > 0 ? options.connectTimeoutMs + 1_000 : giveUpAt - Date.now());
     }
   };
 
@@ -173,11 +175,13 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       return notSentError(`cannot resolve ${options.target.baseUrl}: ${resolveError?.message ?? "no address"}`, resolveError);
     }
     const reasons = all.map((e) => {
-      const why = e.lastError()?.message ?? (serving.get(e.origin) === false ? "not SERVING" : e.state());
-      return all.length === 1 ? why : `${e.origin}: ${why}`;
+      const last = e.lastError();
+      const why = last ? ConnectError.from(last).rawMessage : serving.get(e.origin) === false ? "not SERVING" : e.state();
+      return `${e.origin}: ${why}`;
     });
     const cause = all.find((e) => e.lastError() !== undefined)?.lastError();
-    if (all.length === 1 && cause !== undefined) return notSentError(cause.message, cause);
+    // One endpoint: its own connect error says it all.
+    if (all.length === 1 && cause instanceof ConnectError) return cause;
     return notSentError(`no endpoint of ${options.target.baseUrl} is available (${reasons.join("; ")})`, cause);
   };
 
@@ -204,7 +208,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
         origin: e.origin,
         state: e.state(),
         serving: options.healthCheckService === undefined ? undefined : (serving.get(e.origin) ?? false),
-        lastError: e.lastError()?.message,
+        lastError: e.lastError() === undefined ? undefined : ConnectError.from(e.lastError()).rawMessage,
       }));
     },
     onStateChange(listener) {

@@ -118,14 +118,21 @@ export function createEndpoint(options: EndpointOptions): Endpoint {
     state: () => state,
     lastError: () => lastError,
     async connection() {
-      if (state === "closed") throw new Error(`endpoint ${options.origin} is closed`);
-      const ready = usable();
-      const roomy = ready.filter((c) => c.hasCapacity());
-      if (roomy.length > 0) return leastLoaded(roomy);
-      if (connecting) return connecting;
-      if (ready.length === 0 || connections.size < options.maxConnections) return open();
-      // Every connection is full and no more may be opened: queue on the least loaded one.
-      return leastLoaded(ready);
+      for (;;) {
+        if (state === "closed") throw new Error(`endpoint ${options.origin} is closed`);
+        const ready = usable();
+        const roomy = ready.filter((c) => c.hasCapacity());
+        // Every open connection is full and no more may be opened: queue on the least loaded one.
+        const chosen =
+          roomy.length > 0 ? leastLoaded(roomy) : ready.length > 0 && !connecting && connections.size >= options.maxConnections ? leastLoaded(ready) : undefined;
+        if (chosen) {
+          chosen.reserve();
+          return chosen;
+        }
+        // Wait for the connection being opened (or open one), then look again:
+        // callers waiting together must not all pile onto it.
+        await (connecting ?? open());
+      }
     },
     warmUp,
     drain() {

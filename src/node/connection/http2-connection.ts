@@ -1,4 +1,5 @@
 import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { notSentError } from "./not-sent-error.js";
 
 /** Options for {@link createHttp2Connection}; the pool resolves every default. */
@@ -29,8 +30,10 @@ export interface Http2Connection {
   readonly ready: Promise<void>;
   /** Whether new streams may go here: ready, not draining, not closed. */
   usable(): boolean;
-  /** Whether a new stream fits under the server's SETTINGS_MAX_CONCURRENT_STREAMS. */
+  /** Whether a new stream fits under the server's SETTINGS_MAX_CONCURRENT_STREAMS, counting reserved ones. */
   hasCapacity(): boolean;
+  /** Holds a place for a stream about to be opened with `request`, so concurrent callers spread out. */
+  reserve(): void;
   readonly activeStreams: number;
   /** Whether it closed only because it sat idle (not a failure worth reconnecting for). */
   idleClosed(): boolean;
@@ -61,6 +64,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   const { origin } = options;
   let state: "connecting" | "ready" | "draining" | "closed" = "connecting";
   let activeStreams = 0;
+  let reserved = 0;
   let idleClosed = false;
   let idleTimer: NodeJS.Timeout | undefined;
   let keepaliveTimer: NodeJS.Timeout | undefined;
@@ -91,14 +95,27 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       armKeepalive();
       resolve();
     });
-    session.once("error", (error: Error & { code?: string }) => {
+    const onError = (error: Error & { code?: string }) => {
       clearTimeout(timer);
       reject(notSentError(`cannot connect to ${origin}: ${describeConnectError(error)}`, error));
-    });
-    session.once("close", () => {
+    };
+    const onClose = () => {
       clearTimeout(timer);
-      reject(notSentError(`cannot connect to ${origin}: the connection closed before the HTTP/2 handshake`));
-    });
+      // A mutual-TLS server that rejects our certificate may just hang up, with no alert to read.
+      const hint = origin.startsWith("https:")
+        ? options.nodeOptions.cert === undefined
+          ? " (if it requires mutual TLS, give a client certificate: cert and key)"
+          : " (if it requires mutual TLS, it may not trust our client certificate)"
+        : "";
+      reject(notSentError(`cannot connect to ${origin}: the connection closed before the HTTP/2 handshake${hint}`));
+    };
+    session.once("error", onError);
+    session.once("close", onClose);
+    // Node.js reports some TLS failures (a TLS 1.3 server refusing our client
+    // certificate after the handshake) only on the socket, then destroys the
+    // session without an event.
+    session.socket?.once("error", onError);
+    session.socket?.once("close", onClose);
   });
   // A failed connect is reported through `ready` to whoever asked; never unhandled.
   ready.catch(() => {});
@@ -136,7 +153,10 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       if (state !== "ready" || pingTimer !== undefined) return;
       if (activeStreams === 0 && !options.keepaliveWithoutCalls) return;
       pingTimer = setTimeout(() => {
-        const error = new Error(`keepalive PING to ${origin} not answered within ${options.keepaliveTimeoutMs} ms`);
+        const error = new ConnectError(
+          `keepalive PING to ${origin} not answered within ${options.keepaliveTimeoutMs} ms: the connection is dead`,
+          Code.Unavailable,
+        );
         becomeUnusable("closed");
         session.destroy(error);
       }, options.keepaliveTimeoutMs);
@@ -158,12 +178,16 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     origin,
     ready,
     usable: () => state === "ready" && !session.closed && !session.destroyed,
-    hasCapacity: () => activeStreams < (session.remoteSettings.maxConcurrentStreams ?? Infinity),
+    hasCapacity: () => activeStreams + reserved < (session.remoteSettings.maxConcurrentStreams ?? Infinity),
+    reserve() {
+      reserved++;
+    },
     get activeStreams() {
       return activeStreams;
     },
     idleClosed: () => idleClosed,
     request(method, path, headers, requestOptions) {
+      if (reserved > 0) reserved--;
       const stream = session.request({ ...headers, ":method": method, ":path": path }, requestOptions);
       activeStreams++;
       clearTimeout(idleTimer);
@@ -191,6 +215,9 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
 function describeConnectError(error: Error & { code?: string }): string {
   if (error.code !== undefined && certificateErrors.has(error.code)) {
     return `TLS certificate verification failed: ${error.message}`;
+  }
+  if (/alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.test(error.message)) {
+    return `the server refused our client certificate (mutual TLS): ${error.message.trim()}`;
   }
   return error.message;
 }
