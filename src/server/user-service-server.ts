@@ -1,6 +1,7 @@
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createAmbientContextServerInterceptor } from "../node/ambient-context.js";
@@ -79,6 +80,8 @@ export function createUserServiceServer(options: UserServiceServerOptions = {}):
   const health = createHealthRegistry(["", UserService.typeName]);
   const tracker = createCallTracker();
   const shutdown = new AbortController();
+  // connect-node adds one listener per call in flight to the shutdown signal.
+  setMaxListeners(0, shutdown.signal);
 
   const interceptors: Interceptor[] = [tracker.interceptor];
   if (options.log) interceptors.push(createServerLoggingInterceptor(options.log));

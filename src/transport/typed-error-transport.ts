@@ -1,4 +1,5 @@
-import type { StreamResponse, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type StreamResponse, type Transport } from "@connectrpc/connect";
+import { isUnprocessedError } from "../interceptors/unprocessed-error.js";
 import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error.js";
 
 /**
@@ -14,7 +15,7 @@ import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error
  */
 export function createTypedErrorTransport(transport: Transport, options: ToTypedErrorOptions = {}): Transport {
   const typed = (e: unknown): never => {
-    throw toTypedError(e, options);
+    throw toTypedError(unprocessedAsUnavailable(e), options);
   };
   return {
     unary: (method, signal, timeoutMs, header, input, contextValues) =>
@@ -24,6 +25,19 @@ export function createTypedErrorTransport(transport: Transport, options: ToTyped
       return { ...res, message: typedMessages(res, typed) } as typeof res;
     },
   };
+}
+
+/**
+ * connect-node reports a stream the server refused (REFUSED_STREAM, or
+ * above a GOAWAY's last stream id) as INTERNAL when the stream's error event
+ * comes first; gRPC's HTTP/2 mapping says UNAVAILABLE, and so does every
+ * other stack. The original stays the cause.
+ */
+function unprocessedAsUnavailable(e: unknown): unknown {
+  if (e instanceof ConnectError && e.code === Code.Internal && isUnprocessedError(e)) {
+    return new ConnectError(e.rawMessage, Code.Unavailable, e.metadata, undefined, e);
+  }
+  return e;
 }
 
 function typedMessages<T>(res: StreamResponse, typed: (e: unknown) => never): AsyncIterable<T> {

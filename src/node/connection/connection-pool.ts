@@ -27,7 +27,7 @@ export interface ConnectionPoolOptions {
 export interface EndpointStatus {
   readonly origin: string;
   readonly state: ConnectivityState;
-  /** With health checking: whether the endpoint last said SERVING (or has no health service). */
+  /** With health checking: whether the endpoint last said SERVING (true too without a health service); undefined before its first answer, or without health checking. */
   readonly serving: boolean | undefined;
   /** In transient failure: why the last connect failed. */
   readonly lastError: string | undefined;
@@ -199,7 +199,10 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     },
     state() {
       if (closed) return "closed";
-      const states = [...endpoints.values()].map((e) => (e.state() === "ready" && !eligible(e) ? "connecting" : e.state()));
+      // gRFC A17: an endpoint that said NOT_SERVING is in transient failure; one not heard from yet is connecting.
+      const states = [...endpoints.values()].map((e) =>
+        e.state() === "ready" && !eligible(e) ? (serving.has(e.origin) ? "transient_failure" : "connecting") : e.state(),
+      );
       for (const s of ["ready", "connecting", "transient_failure"] as const) if (states.includes(s)) return s;
       return resolveError !== undefined ? "transient_failure" : "idle";
     },
@@ -207,7 +210,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       return [...endpoints.values()].map((e) => ({
         origin: e.origin,
         state: e.state(),
-        serving: options.healthCheckService === undefined ? undefined : (serving.get(e.origin) ?? false),
+        serving: serving.get(e.origin),
         lastError: e.lastError() === undefined ? undefined : ConnectError.from(e.lastError()).rawMessage,
       }));
     },

@@ -24,7 +24,7 @@ export async function watchEndpointHealth(
     sessionManager: {
       authority: endpoint.origin,
       async request(method, path, headers, options) {
-        return (await endpoint.connection()).request(method, path, headers, options);
+        return (await endpoint.connection()).request(method, path, headers, options, true);
       },
       notifyResponseByteRead() {},
     },

@@ -42,6 +42,7 @@ export interface Http2Connection {
     path: string,
     headers: http2.OutgoingHttpHeaders,
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
+    background?: boolean,
   ): http2.ClientHttp2Stream;
   /** Streams in flight finish, then the connection closes. */
   drain(): void;
@@ -186,9 +187,12 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       return activeStreams;
     },
     idleClosed: () => idleClosed,
-    request(method, path, headers, requestOptions) {
+    request(method, path, headers, requestOptions, background = false) {
       if (reserved > 0) reserved--;
       const stream = session.request({ ...headers, ":method": method, ":path": path }, requestOptions);
+      // A background stream (our own health watch) neither keeps the process
+      // alive nor keeps the connection from going idle.
+      if (background) return stream;
       activeStreams++;
       clearTimeout(idleTimer);
       session.ref();
