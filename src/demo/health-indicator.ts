@@ -1,30 +1,23 @@
-import { createClient, type Transport } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
+import type { Transport } from "@connectrpc/connect";
+import { createHealthClient, ServingStatus } from "../web/index.js";
 import { byId } from "./dom.js";
 
 /**
- * Keeps the health badge current with Health.Watch (a server stream), and
- * reopens the stream with a growing pause when the server cannot be reached.
+ * Keeps the health badge current with the health client's Health.Watch (a
+ * server stream it reopens with backoff; UNKNOWN while the server is out of reach).
  */
 export async function runHealthIndicator(transport: Transport, signal: AbortSignal): Promise<void> {
   const badge = byId("health");
-  const health = createClient(Health, transport);
   const show = (status: string) => {
     badge.dataset["status"] = status;
     badge.textContent = `health: ${status.toLowerCase().replace("_", " ")}`;
   };
-  let pauseMs = 500;
-  while (!signal.aborted) {
-    try {
-      for await (const response of health.watch({ service: "" }, { signal })) {
-        show(HealthCheckResponse_ServingStatus[response.status] ?? "UNKNOWN");
-        pauseMs = 500;
-      }
-    } catch {
-      if (signal.aborted) return;
-      show("UNREACHABLE");
+  try {
+    for await (const status of createHealthClient(transport).watch("", { signal })) {
+      show(ServingStatus[status] ?? "UNKNOWN");
     }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    pauseMs = Math.min(pauseMs * 2, 10_000);
+  } catch {
+    // The watch only gives up on a server without the health service.
+    if (!signal.aborted) show("UNIMPLEMENTED");
   }
 }

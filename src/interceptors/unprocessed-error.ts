@@ -1,5 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
+/** The Node-style error code of a call our connection pool could not send at all. */
+export const NOT_SENT_CODE = "ERR_CALL_NOT_SENT";
+
 /**
  * Whether an error proves that the server application never saw the call, so
  * that sending it again is safe for any method, idempotent or not. gRFC A6
@@ -47,7 +50,7 @@ function isUnprocessedCause(e: Error): boolean {
   switch (code) {
     case "ECONNREFUSED":
     case "ERR_HTTP2_GOAWAY_SESSION":
-    case "ERR_CALL_NOT_SENT":
+    case NOT_SENT_CODE:
       return true;
     case "ERR_HTTP2_STREAM_ERROR":
       return e.message.includes("NGHTTP2_REFUSED_STREAM");

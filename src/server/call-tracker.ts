@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { onStreamEnd } from "./on-stream-end.js";
+import { onStreamEnd } from "../transport/on-stream-end.js";
 
 /** Counts calls in flight and refuses new ones once draining starts. */
 export interface CallTracker {

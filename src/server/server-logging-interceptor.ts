@@ -1,6 +1,6 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import { onStreamEnd } from "./on-stream-end.js";
+import { onStreamEnd } from "../transport/on-stream-end.js";
 
 /** Receives one line per call. */
 export type ServerLogger = (line: string) => void;

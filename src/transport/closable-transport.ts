@@ -1,4 +1,5 @@
-import { Code, ConnectError, type StreamResponse, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
+import { onStreamEnd } from "./on-stream-end.js";
 
 /** A transport that can be closed gracefully. */
 export interface ClosableTransport extends Transport, AsyncDisposable {
@@ -59,7 +60,7 @@ export function createClosableTransport(transport: Transport, release: () => voi
       const call = begin(signal);
       try {
         const res = await transport.stream(method, call.controller.signal, timeoutMs, header, input, contextValues);
-        return { ...res, message: endWithStream(res, call.end) } as typeof res;
+        return onStreamEnd(res, call.end);
       } catch (e) {
         call.end();
         throw e;
@@ -86,29 +87,4 @@ export function createClosableTransport(transport: Transport, release: () => voi
     },
   };
   return self;
-}
-
-/** The response messages, calling `end` once the stream is read to the end, fails or is abandoned. */
-function endWithStream<T>(res: StreamResponse, end: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const it = res.message[Symbol.asyncIterator]() as AsyncIterator<T>;
-      return {
-        async next() {
-          try {
-            const result = await it.next();
-            if (result.done === true) end();
-            return result;
-          } catch (e) {
-            end();
-            throw e;
-          }
-        },
-        async return(value?: unknown) {
-          end();
-          return (await it.return?.(value)) ?? { done: true, value: undefined };
-        },
-      };
-    },
-  };
 }

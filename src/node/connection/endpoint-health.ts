@@ -1,17 +1,14 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { Health, HealthCheckResponse_ServingStatus } from "../../../gen/grpc/health/v1/health_pb.js";
+import { createHealthClient, ServingStatus } from "../../client/health-client.js";
+import { UnimplementedError } from "../../errors/index.js";
 import type { Endpoint } from "./endpoint.js";
 
-const initialBackoffMs = 1_000;
-const maxBackoffMs = 120_000;
-
 /**
- * Client-side health checking of one endpoint (gRFC A17): a
- * grpc.health.v1.Health/Watch stream on the endpoint's own connection
- * reports SERVING or not; a failed stream counts as not serving and is
- * reopened with backoff; an endpoint without the health service
- * (UNIMPLEMENTED) counts as serving and is not asked again.
+ * Client-side health checking of one endpoint (gRFC A17): the health
+ * client's reconnecting Health/Watch, over a transport pinned to the
+ * endpoint's own connections, reports SERVING or not (a broken stream reads
+ * UNKNOWN, so not serving, until it is back); an endpoint without the
+ * health service (UNIMPLEMENTED) counts as serving and is not asked again.
  */
 export async function watchEndpointHealth(
   endpoint: Endpoint,
@@ -24,41 +21,22 @@ export async function watchEndpointHealth(
     sessionManager: {
       authority: endpoint.origin,
       async request(method, path, headers, options) {
+        // A background stream: it neither keeps the process alive nor the connection busy.
         return (await endpoint.connection()).request(method, path, headers, options, true);
       },
       notifyResponseByteRead() {},
     },
   });
-  const health = createClient(Health, transport);
-  let backoffMs = initialBackoffMs;
-  while (!signal.aborted) {
-    try {
-      for await (const response of health.watch({ service }, { signal })) {
-        onServing(response.status === HealthCheckResponse_ServingStatus.SERVING);
-        backoffMs = initialBackoffMs;
-      }
-    } catch (e) {
-      if (signal.aborted) return;
-      if (ConnectError.from(e).code === Code.Unimplemented) {
-        onServing(true);
-        return;
-      }
+  try {
+    // gRPC's connection backoff bounds, as for reconnecting the endpoint itself.
+    for await (const status of createHealthClient(transport).watch(service, {
+      signal,
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 120_000,
+    })) {
+      onServing(status === ServingStatus.SERVING);
     }
-    onServing(false);
-    await sleep(backoffMs * (0.8 + Math.random() * 0.4), signal);
-    backoffMs = Math.min(backoffMs * 1.6, maxBackoffMs);
+  } catch (e) {
+    if (e instanceof UnimplementedError) onServing(true);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -1,7 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-
-/** The Node-style error code the retry interceptor reads as "the server never saw this call". */
-export const NOT_SENT_CODE = "ERR_CALL_NOT_SENT";
+import { NOT_SENT_CODE } from "../../interceptors/unprocessed-error.js";
 
 /**
  * An UNAVAILABLE error for a call that never left the client (no connection
