@@ -80,16 +80,11 @@ export function createHealthClient(transport: Transport): HealthClient {
     watch,
     async waitForReady(options = {}) {
       const service = options.service ?? "";
-      const stop = new AbortController();
-      const reasons = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)];
-      const signals = reasons.filter((s): s is AbortSignal => s !== undefined);
-      const signal = AbortSignal.any([stop.signal, ...signals]);
-      try {
-        for await (const status of watch(service, { signal })) {
-          if (status === ServingStatus.SERVING) return;
-        }
-      } finally {
-        stop.abort();
+      const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)];
+      const signal = AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
+      // Leaving the loop ends the watch's stream (its own finally aborts it).
+      for await (const status of watch(service, { signal })) {
+        if (status === ServingStatus.SERVING) return;
       }
       if (options.signal?.aborted) throw toTypedError(new ConnectError(`waiting for ${describe(service)} to be SERVING was cancelled`, Code.Canceled));
       throw toTypedError(

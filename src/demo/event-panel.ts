@@ -18,7 +18,7 @@ export async function runEventPanel(client: UserClient, signal: AbortSignal, onE
     const events = client.watchUsers({}, { signal, onResume: () => (state.textContent = "reconnecting…") });
     for await (const event of events) {
       state.textContent = "live";
-      const type = UserEventType[event.type].replace("USER_EVENT_TYPE_", "") ?? String(event.type);
+      const type = (UserEventType[event.type] ?? String(event.type)).replace("USER_EVENT_TYPE_", "");
       const item = element("li", `#${event.sequence} ${type} ${event.user?.email ?? ""}`, { "data-type": type });
       list.prepend(item);
       while (list.children.length > shown) list.lastElementChild?.remove();

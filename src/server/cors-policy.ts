@@ -38,7 +38,10 @@ export function createCorsPolicy(options: CorsPolicyOptions = {}): CorsPolicy {
     const origin = header(req, "origin");
     const isPreflight = req.method === "OPTIONS" && header(req, "access-control-request-method") !== undefined;
     if (origin === undefined) return false;
-    const ok = isSameOrigin(origin, req) || (allowed === undefined ? isLoopbackOrigin(origin) : allowed.has("*") || allowed.has(origin));
+    const url = parseOrigin(origin);
+    const ok =
+      (url !== undefined && isSameOrigin(url, req)) ||
+      (allowed === undefined ? url !== undefined && isLoopback(url) : allowed.has("*") || allowed.has(origin));
     res.setHeader("vary", "Origin");
     if (!ok) {
       if (!isPreflight) return false; // the browser withholds the response from the page
@@ -90,23 +93,20 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function isSameOrigin(origin: string, req: Request): boolean {
-  const host = header(req, "host") ?? header(req, ":authority");
-  if (host === undefined) return false;
+function parseOrigin(origin: string): URL | undefined {
   try {
-    return new URL(origin).host === host.toLowerCase();
+    return new URL(origin);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function isLoopbackOrigin(origin: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
+function isSameOrigin(origin: URL, req: Request): boolean {
+  const host = header(req, "host") ?? header(req, ":authority");
+  return host !== undefined && origin.host === host.toLowerCase();
+}
+
+function isLoopback(url: URL): boolean {
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
   const host = url.hostname;
   return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
