@@ -26,21 +26,24 @@ const contentSecurityPolicy =
 /**
  * Serves the files of the demo app (`npm run build` writes them to
  * `dist/demo`) for GET and HEAD: `/` is `index.html`. The files are read
- * once, at creation, so a request never touches the disk. Without a built
- * demo, `/` explains how to build it.
+ * once, on the first GET or HEAD (servers that never serve the page never
+ * read them), and kept in memory. Without a built demo, `/` explains how to build it.
  */
 export function createDemoAssets(dir: string = defaultDemoDir()): DemoAssets {
-  const files = new Map<string, { body: Buffer; type: string }>();
-  if (existsSync(dir)) {
+  let files: Map<string, { body: Buffer; type: string }> | undefined;
+  const load = () => {
+    files = new Map();
+    if (!existsSync(dir)) return files;
     for (const name of readdirSync(dir)) {
       const type = contentTypes[extname(name)];
       if (type !== undefined) files.set(`/${name}`, { body: readFileSync(join(dir, name)), type });
     }
-  }
+    return files;
+  };
   return (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
     const path = (req.url ?? "/").split("?")[0]!;
-    const file = files.get(path === "/" ? "/index.html" : path);
+    const file = (files ?? load()).get(path === "/" ? "/index.html" : path);
     if (file === undefined) {
       if (path !== "/") return false;
       res.statusCode = 404;
