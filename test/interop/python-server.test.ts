@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { createClient, type Transport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
@@ -18,86 +16,18 @@ import {
   type UserClient,
 } from "../../src/node/index.js";
 import { eventually } from "../helpers/test-server.js";
-import { runUserctl } from "../helpers/spawn-userctl.js";
+import {
+  callsOf,
+  describeWithPython,
+  type PythonServer,
+  START_TIMEOUT_MS,
+  startPythonServer,
+  TOKEN,
+} from "./python-server-process.js";
 
 // Our TypeScript client against an independent grpcio implementation of the
 // contract (python/user_server.py): proof that it speaks plain gRPC, decodes
 // another stack's rich errors and retries the way gRFC A6 servers expect.
-
-const SERVER = fileURLToPath(new URL("./python/user_server.py", import.meta.url));
-const PIP_INSTALL = "python3 -m pip install grpcio==1.85.1 grpcio-tools==1.85.1 grpcio-health-checking==1.85.1";
-const TOKEN = "py-interop-token";
-/** Generating the stubs and binding takes about a second; this bound only stops a hung start. */
-const START_TIMEOUT_MS = 20_000;
-
-const probe = spawnSync("python3", ["-c", "import grpc, grpc_tools, grpc_health"], { encoding: "utf8", timeout: 15_000 });
-const pythonReady = probe.status === 0;
-const whyNotReady = pythonReady
-  ? ""
-  : (probe.error?.message ?? probe.stderr.trim().split("\n").at(-1) ?? `exit status ${probe.status}`);
-
-/** One JSON line the Python server logged to stderr. */
-interface ServerEvent {
-  event: "call" | "done" | "stall_abandoned" | "stopped";
-  method?: string;
-  previous_rpc_attempts?: string | null;
-  t_ms?: number;
-}
-
-interface PythonServer {
-  url: string;
-  events: ServerEvent[];
-  stderr(): string;
-  /** SIGTERM, then the exit code (SIGKILL after 5 s, giving null). */
-  stop(): Promise<number | null>;
-}
-
-/** Starts user_server.py on a free loopback port and resolves once it prints where it listens. */
-function startPythonServer(extraArgs: string[] = []): Promise<PythonServer> {
-  const child: ChildProcess = spawn("python3", [SERVER, "--port", "0", "--token", TOKEN, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const events: ServerEvent[] = [];
-  let stdout = "";
-  let stderr = "";
-  let partial = "";
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-    const lines = (partial + chunk).split("\n");
-    partial = lines.pop()!;
-    for (const line of lines) {
-      try {
-        events.push(JSON.parse(line) as ServerEvent);
-      } catch {
-        // not an event line (e.g. a Python warning): kept in stderr for diagnostics
-      }
-    }
-  });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`user_server.py did not start in ${START_TIMEOUT_MS} ms; stderr: ${stderr}`));
-    }, START_TIMEOUT_MS);
-    child.on("error", reject);
-    void exited.then((code) => reject(new Error(`user_server.py exited ${code} before listening; stderr: ${stderr}`)));
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-      if (port === undefined) return;
-      clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${port}`, events, stderr: () => stderr, stop });
-    });
-  });
-}
 
 function grpcTransport(url: string, token = TOKEN): Transport {
   return createTransport({ baseUrl: url, protocol: "grpc", auth: token });
@@ -107,11 +37,6 @@ let unique = 0;
 /** A user with an email no other test uses. */
 function newUser(label: string, extra: Partial<NewUserInput> = {}): NewUserInput {
   return { email: `${label}-${process.pid}-${++unique}@example.com`, name: label, ...extra };
-}
-
-/** The calls of `method` the server received, in arrival order. */
-function callsOf(server: PythonServer, method: string): ServerEvent[] {
-  return server.events.filter((e) => e.event === "call" && e.method === method);
 }
 
 async function collect<T>(source: AsyncIterable<T>, until: (item: T) => boolean): Promise<T[]> {
@@ -145,21 +70,7 @@ async function currentSequence(client: UserClient, userId: string): Promise<bigi
   }
 }
 
-describe("our client against the Python grpcio server", () => {
-  if (!pythonReady) {
-    // A missing dependency in CI is a broken pipeline, not a reason to skip.
-    if (process.env.CI === "true") {
-      it("finds grpcio, grpcio-tools and grpcio-health-checking", () => {
-        throw new Error(`python3 cannot import grpc, grpc_tools and grpc_health (${whyNotReady}); CI must run: ${PIP_INSTALL}`);
-      });
-    } else {
-      describe.skip(`(skipped: ${whyNotReady}; run ${PIP_INSTALL})`, () => {
-        it("needs grpcio", () => {});
-      });
-    }
-    return;
-  }
-
+describeWithPython("our client against the Python grpcio server", () => {
   describe("calling every RPC", () => {
     let server: PythonServer;
     let transport: Transport;
@@ -428,52 +339,6 @@ describe("our client against the Python grpcio server", () => {
       for (let i = 0; i < 4; i++) await client.createUser(newUser(`retained${i}`));
       await expect(collect(client.watchUsers({ sinceSequence: 1n }), () => true)).rejects.toBeInstanceOf(OutOfRangeError);
       await client.close();
-    });
-  });
-
-  describe("driven by userctl", () => {
-    let server: PythonServer;
-    let userId: string;
-    const userctl = (args: string[], token = TOKEN) =>
-      runUserctl(["--url", server.url, "--token", token, "--json", ...args], { timeoutMs: 15_000 });
-
-    beforeAll(async () => {
-      server = await startPythonServer();
-      const client = createUserClient(grpcTransport(server.url));
-      userId = (await client.createUser(newUser("cli"))).id;
-      await client.close();
-    }, START_TIMEOUT_MS + 5_000);
-
-    afterAll(async () => {
-      await server?.stop();
-    });
-
-    it("gets a user as JSON and exits 0", async () => {
-      const run = await userctl(["get", userId]);
-      expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ user: { id: userId, name: "cli" } });
-    });
-
-    it("exits 5 for a user that does not exist", async () => {
-      expect((await userctl(["get", "no-such-user"])).code).toBe(5);
-    });
-
-    it("exits 16 for a wrong token", async () => {
-      expect((await userctl(["get", userId], "wrong-token")).code).toBe(16);
-    });
-
-    it("exits 3 for an invalid create", async () => {
-      expect((await userctl(["create", "--email", "not-an-email", "--name", "Bad"])).code).toBe(3);
-    });
-
-    it("creates and lists users and checks health, each exiting 0", async () => {
-      const created = await userctl(["create", "--email", `cli-made-${process.pid}@example.com`, "--name", "Made"]);
-      expect(created.code, created.stderr).toBe(0);
-      const list = await userctl(["list"]);
-      expect(list.code, list.stderr).toBe(0);
-      expect(list.stdout).toContain("Made");
-      const health = await userctl(["health"]);
-      expect(health.code, health.stderr).toBe(0);
     });
   });
 });

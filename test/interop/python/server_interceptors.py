@@ -87,8 +87,10 @@ class AuthInterceptor(grpc.ServerInterceptor):
 class FailFirstInterceptor(grpc.ServerInterceptor):
     """Test-only: fails the first `count` calls of one method with `code`, optionally with A6 pushback."""
 
-    def __init__(self, method, count, code, pushback_ms=None):
+    def __init__(self, method, count, code, pushback_ms=None, status_details=None):
         self._method, self._count, self._code, self._pushback_ms = method, count, code, pushback_ms
+        # Serialized google.rpc.Status with e.g. a RetryInfo detail, sent as grpc-status-details-bin.
+        self._status_details = status_details
         self._seen = 0
         self._lock = threading.Lock()
 
@@ -103,8 +105,12 @@ class FailFirstInterceptor(grpc.ServerInterceptor):
             return handler
 
         def fail(_request, context):
+            trailers = []
             if self._pushback_ms is not None:
-                context.set_trailing_metadata((("grpc-retry-pushback-ms", str(self._pushback_ms)),))
+                trailers.append(("grpc-retry-pushback-ms", str(self._pushback_ms)))
+            if self._status_details is not None:
+                trailers.append(("grpc-status-details-bin", self._status_details))
+            context.set_trailing_metadata(tuple(trailers))
             context.abort(self._code, f"injected failure {n} of {self._count}")
 
         return wrap_handler(handler, lambda _behavior: fail)
@@ -130,5 +136,66 @@ class StallInterceptor(grpc.ServerInterceptor):
                     context.abort(grpc.StatusCode.CANCELLED, "the client went away while the call was stalled")
                 return behavior(request, context)
             return stalled
+
+        return wrap_handler(handler, wrap)
+
+
+class FirstN:
+    """A thread-safe countdown: true for the first `count` calls of take()."""
+
+    def __init__(self, count):
+        self._left, self._lock = count, threading.Lock()
+
+    def take(self):
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+
+class LoseResponseInterceptor(grpc.ServerInterceptor):
+    """Test-only: the first `count` calls of a unary method take effect, then fail UNAVAILABLE, as if the
+    response were lost on the way back. A client that retries must not make the change twice."""
+
+    def __init__(self, method, count):
+        self._method, self._first = method, FirstN(count)
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if method_name(handler_call_details.method) != self._method or handler is None or handler.response_streaming:
+            return handler
+
+        def wrap(behavior):
+            def lost(request, context):
+                response = behavior(request, context)
+                if self._first.take():
+                    log_event(event="response_lost", method=self._method, t_ms=round(time.monotonic() * 1000, 1))
+                    context.abort(grpc.StatusCode.UNAVAILABLE, "injected failure: the response was lost after the change")
+                return response
+            return lost
+
+        return wrap_handler(handler, wrap)
+
+
+class BreakWatchInterceptor(grpc.ServerInterceptor):
+    """Test-only: the first WatchUsers stream ends UNAVAILABLE after sending `after` events."""
+
+    def __init__(self, after):
+        self._after, self._first = after, FirstN(1)
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if method_name(handler_call_details.method) != "WatchUsers" or not self._first.take():
+            return handler
+
+        def wrap(behavior):
+            def broken(request, context):
+                for sent, event in enumerate(behavior(request, context), start=1):
+                    yield event
+                    if sent >= self._after:
+                        log_event(event="watch_broken", sequence=event.sequence, t_ms=round(time.monotonic() * 1000, 1))
+                        context.abort(grpc.StatusCode.UNAVAILABLE, f"injected failure: stream broken after {sent} events")
+            return broken
 
         return wrap_handler(handler, wrap)

@@ -9,7 +9,10 @@ stderr (with the `grpc-previous-rpc-attempts` it received); exits 0 on SIGTERM.
 
 Test-only fault switches: --fail-first N --fail-code CODE --fail-method M
 (fail the first N calls of M), --pushback-ms MS (send grpc-retry-pushback-ms
-with those failures), --stall-method M --stall-ms MS (sleep before answering).
+with those failures), --retry-info-ms MS (a google.rpc.RetryInfo detail with
+those failures), --stall-method M --stall-ms MS (sleep before answering),
+--lose-response-method M (its first call takes effect, then fails UNAVAILABLE),
+--break-watch-after K (the first WatchUsers stream fails UNAVAILABLE after K events).
 
 Usage: user_server.py --port 0 --token TOKEN [fault switches]
 Needs: pip install grpcio grpcio-tools grpcio-health-checking
@@ -81,6 +84,10 @@ def parse_args(argv):
     parser.add_argument("--fail-code", default="UNAVAILABLE", help="gRPC code name of those failures (default UNAVAILABLE)")
     parser.add_argument("--fail-method", metavar="M", help="method name, e.g. GetUser")
     parser.add_argument("--pushback-ms", type=int, metavar="MS", help="send grpc-retry-pushback-ms with those failures")
+    parser.add_argument("--retry-info-ms", type=int, metavar="MS", help="send a RetryInfo detail with those failures")
+    parser.add_argument("--lose-response-method", metavar="M", help="unary method whose first response is lost")
+    parser.add_argument("--break-watch-after", type=int, default=0, metavar="K",
+                        help="fail the first WatchUsers stream after K events")
     parser.add_argument("--stall-method", metavar="M", help="method to stall before answering")
     parser.add_argument("--stall-ms", type=int, default=0, metavar="MS", help="how long to stall it")
     args = parser.parse_args(argv)
@@ -95,12 +102,28 @@ def parse_args(argv):
     return args
 
 
+def retry_info_status(code, delay_ms):
+    """A serialized google.rpc.Status carrying a RetryInfo detail (needs the stubs loaded)."""
+    from google.rpc import error_details_pb2, status_pb2
+    info = error_details_pb2.RetryInfo()
+    info.retry_delay.FromMilliseconds(delay_ms)
+    status = status_pb2.Status(code=code.value[0], message="injected failure")
+    status.details.add().Pack(info)
+    return status.SerializeToString()
+
+
 def interceptors_for(args):
     """Outermost first: log every call as it arrives, then auth, then the test-only faults."""
     chain = [server_interceptors.CallLogInterceptor(), server_interceptors.AuthInterceptor(args.token)]
     if args.fail_first:
+        code = grpc.StatusCode[args.fail_code]
+        details = retry_info_status(code, args.retry_info_ms) if args.retry_info_ms is not None else None
         chain.append(server_interceptors.FailFirstInterceptor(
-            args.fail_method, args.fail_first, grpc.StatusCode[args.fail_code], args.pushback_ms))
+            args.fail_method, args.fail_first, code, args.pushback_ms, details))
+    if args.lose_response_method:
+        chain.append(server_interceptors.LoseResponseInterceptor(args.lose_response_method, 1))
+    if args.break_watch_after:
+        chain.append(server_interceptors.BreakWatchInterceptor(args.break_watch_after))
     if args.stall_method:
         chain.append(server_interceptors.StallInterceptor(args.stall_method, args.stall_ms))
     return chain
