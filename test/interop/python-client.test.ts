@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUserctl } from "../helpers/spawn-userctl.js";
 import { eventually, type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
 
 // A grpcio client built only from our .proto files calls every RPC of the
@@ -103,6 +104,31 @@ describe("the Python grpcio client", () => {
         return active.unary === 0 && active.streams === 0;
       }, "the server's calls to end");
     });
+  });
+});
+
+describe.skipIf(!pythonReady)("the Python grpcio client against `userctl serve`", () => {
+  let serve: Awaited<ReturnType<typeof startUserctl>>;
+  let run: ClientRun;
+
+  beforeAll(async () => {
+    serve = await startUserctl(["serve", "--port", "0", "--token", TEST_TOKEN, "--no-demo"], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    run = await runClient(serve.match[1]!);
+  }, CLIENT_TIMEOUT_MS + 20_000);
+
+  afterAll(() => {
+    if (serve?.child.exitCode === null) serve.child.kill("SIGKILL");
+  });
+
+  it("passes every check, exits 0, and the server then stops cleanly on SIGTERM", async () => {
+    const expected = Object.values(CHECKS).flat();
+    const passed = run.results.filter((r) => r.ok).map((r) => r.check);
+    expect({ missingOrFailed: expected.filter((name) => !passed.includes(name)), exitCode: run.exitCode }, diagnostics(run)).toEqual({
+      missingOrFailed: [],
+      exitCode: 0,
+    });
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
   });
 });
 
