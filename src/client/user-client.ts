@@ -190,8 +190,12 @@ export function createUserClient(
 
     async *syncUsers(updates, options) {
       const requests = (async function* (): AsyncGenerator<MessageInitShape<typeof SyncUsersRequestSchema>> {
-        for await (const { userId, changes } of updates) {
-          yield { user: { id: userId, ...changes }, updateMask: { paths: updateMaskFor(changes) } };
+        let index = 0;
+        for await (const item of updates) {
+          const subject = `syncUsers update ${index++}`;
+          if (typeof item?.userId !== "string") throw new ConnectError(`${subject} has no userId string`, Code.InvalidArgument);
+          const paths = updateMaskFor(item.changes, `${subject}: changes`);
+          yield { user: { id: item.userId, ...item.changes }, updateMask: { paths } };
         }
       })();
       // Connect's stream iterables ignore return(): abort the call when the

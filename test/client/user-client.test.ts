@@ -142,6 +142,16 @@ describe("createUserClient against the reference server", () => {
     ]);
   });
 
+  it("fails a sync whose update a plain JavaScript caller left malformed with an InvalidArgumentError naming it", async () => {
+    const { users } = await serve();
+    const a = await users.createUser(ada);
+    const malformed = [{ userId: a.id, changes: { name: "Ada L." } }, { userId: a.id }] as unknown as { userId: string; changes: { name: string } }[];
+    const error = await drain(users.syncUsers(generate(malformed))).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("syncUsers update 1: changes must be an object") });
+    const noId = [{ changes: { age: 3 } }] as unknown as { userId: string; changes: { age: number } }[];
+    await expect(drain(users.syncUsers(noId))).rejects.toMatchObject({ rawMessage: "syncUsers update 0 has no userId string" });
+  });
+
   it("ends the SyncUsers stream on the server when the caller stops reading", async () => {
     const { s, users } = await serve();
     const a = await users.createUser(ada);
