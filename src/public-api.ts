@@ -30,6 +30,7 @@ export {
 export type { ErrorInfoDetail, FieldViolation, ToTypedErrorOptions, TypedErrorInit } from "./errors/index.js";
 export {
   attemptCountKey,
+  attemptObserverKey,
   createAuthInterceptor,
   createCorrelationInterceptor,
   createDeadlineInterceptor,
@@ -41,6 +42,8 @@ export {
   timeoutMsKey,
 } from "./interceptors/index.js";
 export type {
+  AttemptObserver,
+  AttemptStart,
   AuthInterceptorOptions,
   CorrelationInterceptorOptions,
   DeadlineInterceptorOptions,

@@ -8,6 +8,8 @@ export type { RetryEvent, RetryOptions } from "./retry-options.js";
 export type { RetryClock } from "./backoff.js";
 export { retryableCallKey } from "./retryable-call.js";
 export { attemptCountKey } from "./attempt-count.js";
+export { attemptObserverKey } from "./attempt-observer.js";
+export type { AttemptObserver, AttemptStart } from "./attempt-observer.js";
 export { createDeadlineInterceptor, timeoutMsKey } from "./deadline-interceptor.js";
 export type { DeadlineInterceptorOptions } from "./deadline-interceptor.js";
 export { createLoggingInterceptor } from "./logging-interceptor.js";

@@ -10,6 +10,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { attemptCountKey } from "./attempt-count.js";
+import { attemptObserverKey, observeAttempt, observeThrottledRetry } from "./attempt-observer.js";
 import { backoffDelayMs, sleep } from "./backoff.js";
 import {
   type AttemptScope,
@@ -61,7 +62,9 @@ export const previousAttemptsHeader = "grpc-previous-rpc-attempts";
  *
  * Each retry sends `grpc-previous-rpc-attempts`, the remaining time in the
  * timeout header, and sets `attemptCountKey` before it starts. When no retry
- * is left, the caller gets the last attempt's own ConnectError.
+ * is left, the caller gets the last attempt's own ConnectError. An
+ * `attemptObserverKey` observer (the telemetry interceptor) hears of every
+ * attempt of the calls this interceptor runs, and of retries the throttle refuses.
  *
  * Order: interceptors listed before this one (outer) see one call; those
  * listed after it (inner) run once per attempt, so put authentication, which
@@ -75,10 +78,11 @@ export function createRetryInterceptor(options?: RetryOptions): Interceptor {
       : createRetryThrottle(config.throttle);
   return (next) => async (req) => {
     if (!req.stream) {
-      return retryCall(config, throttle, req, async (attemptReq, scope) => {
+      return retryCall(config, throttle, req, async (attemptReq, scope, ended) => {
         const res = await next(attemptReq);
         throttle?.recordSuccess();
         scope.end();
+        ended();
         return res as UnaryResponse;
       });
     }
@@ -88,7 +92,7 @@ export function createRetryInterceptor(options?: RetryOptions): Interceptor {
     // The single request message is buffered so every attempt can send it.
     const requestMessages: MessageShape<DescMessage>[] = [];
     for await (const message of req.message) requestMessages.push(message);
-    return retryCall(config, throttle, req, async (attemptReq, scope) => {
+    return retryCall(config, throttle, req, async (attemptReq, scope, ended) => {
       const res = await next({
         ...attemptReq,
         message: iterate(requestMessages),
@@ -98,6 +102,7 @@ export function createRetryInterceptor(options?: RetryOptions): Interceptor {
         if (end.kind === "error" && countsAsFailure(config, end.error)) {
           throttle?.recordFailure();
         }
+        ended(end.kind === "success" ? undefined : end.kind === "error" ? end.error : abandonedError());
       });
     });
   };
@@ -105,9 +110,15 @@ export function createRetryInterceptor(options?: RetryOptions): Interceptor {
 
 type AnyRequest = UnaryRequest | StreamRequest;
 
+/**
+ * Runs one attempt. `ended` reports its end to the call's attempt observer:
+ * the attempt calls it when it succeeds (a server stream: when the stream
+ * ends), retryCall when it fails.
+ */
 type Attempt<Req extends AnyRequest, Res> = (
   req: Req,
   scope: AttemptScope,
+  ended: (error?: unknown) => void,
 ) => Promise<Res>;
 
 /** The state of one call across its attempts. */
@@ -118,6 +129,10 @@ interface RetryState {
   backoffRetries: number;
   /** Whether the immediate transparent retry has been used. */
   transparentRetryUsed: boolean;
+  /** The delay slept before the attempt about to start, for the observer. */
+  delayMs: number;
+  /** Whether the attempt about to start is a transparent retry, for the observer. */
+  transparent: boolean;
 }
 
 /** Runs attempts until one succeeds, or no retry is allowed or left. */
@@ -129,10 +144,13 @@ async function retryCall<Req extends AnyRequest, Res>(
 ): Promise<Res> {
   const budget = createCallBudget(req.signal, req.header, config.clock);
   const eligible = isRetryEligible(config, req);
+  const observer = req.contextValues.get(attemptObserverKey);
   const state: RetryState = {
     attempt: 0,
     backoffRetries: 0,
     transparentRetryUsed: false,
+    delayMs: 0,
+    transparent: false,
   };
   for (;;) {
     state.attempt++;
@@ -144,13 +162,20 @@ async function retryCall<Req extends AnyRequest, Res>(
     }
     req.contextValues.set(attemptCountKey, state.attempt);
     const scope = budget.startAttempt(state.attempt, header);
+    const attemptEnded = observeAttempt(observer, {
+      attempt: state.attempt,
+      delayMs: state.delayMs,
+      transparent: state.transparent,
+      header,
+    });
     let error: ConnectError;
     try {
       const attemptReq: Req = { ...req, header, signal: scope.signal };
-      return await attemptOnce(attemptReq, scope);
+      return await attemptOnce(attemptReq, scope, attemptEnded);
     } catch (e) {
       scope.end();
       error = ConnectError.from(e);
+      attemptEnded(error);
     }
     // The caller's abort and the deadline end the call whatever the attempt
     // failed with: its error is then most likely their echo.
@@ -161,8 +186,11 @@ async function retryCall<Req extends AnyRequest, Res>(
         : budget.deadlineError(state.attempt);
     }
     const plan = planRetry(config, throttle, state, eligible, error);
-    if (plan === undefined) throw error;
+    if (plan === "throttled") observeThrottledRetry(observer, error);
+    if (plan === undefined || plan === "throttled") throw error;
     await waitForRetry(config, budget, req, state, error, plan);
+    state.delayMs = plan.delayMs;
+    state.transparent = plan.transparent;
   }
 }
 
@@ -173,7 +201,8 @@ interface RetryPlan {
 
 /**
  * Decides whether the failed attempt is retried and after which delay, and
- * charges the throttle for failures that A6 counts. Undefined means no retry.
+ * charges the throttle for failures that A6 counts. Undefined means no retry,
+ * "throttled" no retry because the throttle is out of tokens.
  */
 function planRetry(
   config: ResolvedRetryOptions,
@@ -181,7 +210,7 @@ function planRetry(
   state: RetryState,
   eligible: boolean,
   error: ConnectError,
-): RetryPlan | undefined {
+): RetryPlan | "throttled" | undefined {
   if (isUnprocessedError(error)) {
     // A6 transparent retry: the server application never saw the attempt,
     // so it neither counts as a server failure nor needs an idempotent method.
@@ -197,7 +226,7 @@ function planRetry(
   if (retryableCode || advice.kind === "stop") throttle?.recordFailure();
   if (!eligible || !retryableCode || advice.kind === "stop") return undefined;
   if (state.attempt >= config.maxAttempts) return undefined;
-  if (throttle !== undefined && !throttle.allowsRetry()) return undefined;
+  if (throttle !== undefined && !throttle.allowsRetry()) return "throttled";
   if (advice.kind === "delay") {
     // A6: after a server-given delay, backoff restarts from initialBackoffMs.
     state.backoffRetries = 0;
@@ -348,6 +377,11 @@ async function firstMessageCommitted(
     }),
   };
   return { ...res, message } as StreamResponse;
+}
+
+/** How an attempt whose committed stream the caller stopped reading ends. */
+function abandonedError(): ConnectError {
+  return new ConnectError("stream abandoned by its reader", Code.Canceled);
 }
 
 async function* iterate<T>(items: readonly T[]): AsyncIterable<T> {
