@@ -24,15 +24,17 @@ export interface Ambient {
 /**
  * The interceptors `createTransport` installs, outermost first:
  *
- * 1. logging — one line for the whole call, with its attempt count;
+ * 1. telemetry, if given — one span and one duration for the whole call as
+ *    the caller sees it, with a child span per retry attempt;
+ * 2. logging — one line for the whole call, with its attempt count;
  *    then the runtime's guard, if any (browsers refuse request streams);
- * 2. call headers and correlation — one correlation id for all attempts;
- * 3. deadline — one deadline covers every attempt and every backoff sleep;
- * 4. retry — each attempt runs everything below it again;
- * 5. auth — each attempt asks for the current token, and a refreshed token
+ * 3. call headers and correlation — one correlation id for all attempts;
+ * 4. deadline — one deadline covers every attempt and every backoff sleep;
+ * 5. retry — each attempt runs everything below it again;
+ * 6. auth — each attempt asks for the current token, and a refreshed token
  *    replays the attempt once on UNAUTHENTICATED;
- * 6. your own `interceptors` — per attempt, seeing the final headers;
- * 7. the runtime's network interceptor, if any (browsers: fetch failures are UNAVAILABLE).
+ * 7. your own `interceptors` — per attempt, seeing the final headers;
+ * 8. the runtime's network interceptor, if any (browsers: fetch failures are UNAVAILABLE).
  *
  * Typed errors are not an interceptor here: createTypedErrorTransport wraps
  * the whole transport, which also catches the errors connect-es raises
@@ -40,6 +42,7 @@ export interface Ambient {
  */
 export function createInterceptorStack(options: TransportOptions, ambient: Ambient = {}): Interceptor[] {
   const stack: Interceptor[] = [];
+  if (options.telemetry !== undefined) stack.push(options.telemetry);
   if (options.logger) {
     stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
   }

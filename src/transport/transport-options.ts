@@ -59,6 +59,13 @@ export interface TransportOptions {
    * has set the header: they see exactly what goes on the wire. Defaults to none.
    */
   interceptors?: Interceptor[];
+  /**
+   * Tracing and metrics: the interceptor `createTelemetryInterceptor()` from
+   * "userctl-rpc/telemetry" returns. It runs outermost, so its span covers
+   * the whole call, every retry attempt and backoff included, and each attempt
+   * gets a child span. Defaults to none (and OpenTelemetry is never loaded).
+   */
+  telemetry?: Interceptor;
   /** Headers sent on every call (a call's own headers win). Defaults to none. */
   headers?: HeadersInit;
   /** Node only: largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */

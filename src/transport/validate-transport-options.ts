@@ -83,6 +83,9 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (options.useHttpGet === true && protocol !== "connect") {
     throw invalid("useHttpGet", `only the Connect protocol sends GET requests, not ${protocol}`);
   }
+  if (options.telemetry !== undefined && typeof options.telemetry !== "function") {
+    throw invalid("telemetry", "must be the interceptor createTelemetryInterceptor() returns");
+  }
   if (options.healthCheck !== undefined && typeof options.healthCheck?.service !== "string") {
     throw invalid("healthCheck", 'must be { service: "..." } ("" for the whole server)');
   }

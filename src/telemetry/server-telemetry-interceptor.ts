@@ -1,0 +1,110 @@
+import {
+  ConnectError,
+  type Interceptor,
+  type StreamRequest,
+  type StreamResponse,
+  type UnaryRequest,
+  type UnaryResponse,
+} from "@connectrpc/connect";
+import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
+import { onStreamEnd } from "../transport/on-stream-end.js";
+import { endRpcSpan } from "./end-rpc-span.js";
+import { createServerInstruments, type ServerInstruments } from "./instruments.js";
+import { createMessageTap } from "./message-tap.js";
+import { describeRpc, grpcStatusName, statusAttributes } from "./rpc-attributes.js";
+import { runInContext, safely } from "./safely.js";
+import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./telemetry-options.js";
+import { currentPropagator, extractTraceContext } from "./w3c-trace-context.js";
+
+/**
+ * Creates a server interceptor (for connect-node's adapters, or the reference
+ * server's `telemetry` option) that records one SERVER span per call,
+ * continuing the trace of the incoming `traceparent`: a call from a client
+ * with the telemetry interceptor shows up as a child of that client's
+ * attempt span. Attributes, status and metrics mirror the client's
+ * (`rpc.server.call.duration`, `grpc.server.call.started`,
+ * `grpc.server.call.duration`, message sizes). The span is active while the
+ * handler runs, so calls it makes become its children (with a context manager
+ * registered). Place it first, so its span covers the other interceptors.
+ */
+export function createServerTelemetryInterceptor(options: TelemetryOptions = {}): Interceptor {
+  const config = resolveTelemetryOptions(options);
+  let instruments: ServerInstruments | null | undefined;
+  const currentInstruments = () =>
+    (instruments ??= safely("meter", () => createServerInstruments(config.meterProvider()), null)) ?? undefined;
+  return (next) => async (req) => {
+    const call = safely("span start", () => startServerCall(config, currentInstruments(), req), undefined);
+    if (call === undefined) return await next(req);
+    let res: UnaryResponse | StreamResponse;
+    try {
+      res = await runInContext(call.context, () => next(call.request));
+    } catch (e) {
+      call.end(e);
+      throw e;
+    }
+    if (!res.stream) {
+      call.sent(res.message);
+      call.end(undefined);
+      return res;
+    }
+    return call.watch(res);
+  };
+}
+
+interface ServerCall {
+  readonly context: Context;
+  readonly request: UnaryRequest | StreamRequest;
+  sent(message: unknown): void;
+  watch(res: StreamResponse): StreamResponse;
+  end(error: unknown): void;
+}
+
+function startServerCall(
+  config: ResolvedTelemetryOptions,
+  instruments: ServerInstruments | undefined,
+  req: UnaryRequest | StreamRequest,
+): ServerCall {
+  const rpc = describeRpc(req);
+  const startMs = performance.now();
+  const parent = extractTraceContext(currentPropagator(config.propagator), context.active(), req.header);
+  const span = config.tracer.startSpan(rpc.fullMethod, { kind: SpanKind.SERVER, attributes: rpc.attributes }, parent);
+  const labels = { "grpc.method": rpc.fullMethod };
+  if (instruments !== undefined) safely("call metrics", () => instruments.grpcCallStarted.add(1, labels), undefined);
+  const sizes = instruments?.recording === true ? instruments : undefined;
+  const received = createMessageTap(req.method.input, sizes?.requestSize, rpc.attributes);
+  const sent = createMessageTap(req.method.output, sizes?.responseSize, rpc.attributes);
+  let request: UnaryRequest | StreamRequest;
+  if (req.stream) {
+    request = { ...req, message: received.tap(req.message) };
+  } else {
+    received.see(req.message);
+    request = req;
+  }
+  let ended = false;
+  const end = (error: unknown) => {
+    if (ended) return;
+    ended = true;
+    endRpcSpan(span, rpc.system, error, {
+      "rpc.messages_received": received.count(),
+      "rpc.messages_sent": sent.count(),
+    });
+    if (instruments === undefined) return;
+    safely(
+      "call metrics",
+      () => {
+        const code = error === undefined ? undefined : ConnectError.from(error).code;
+        const seconds = (performance.now() - startMs) / 1000;
+        instruments.callDuration.record(seconds, { ...rpc.attributes, ...statusAttributes(rpc.system, code) });
+        instruments.grpcCallDuration.record(seconds, { ...labels, "grpc.status": grpcStatusName(code) });
+      },
+      undefined,
+    );
+  };
+  return {
+    context: trace.setSpan(parent, span),
+    request,
+    sent: (message) => sent.see(message),
+    watch: (res) => onStreamEnd({ ...res, message: sent.tap(res.message) }, end),
+    end,
+  };
+}
