@@ -1,4 +1,4 @@
-import { ConnectError } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { createHealthClient, type HealthClient } from "../client/health-client.js";
 import type { UserCallOptions, UserClient } from "../client/index.js";
 import type { RetryEvent } from "../interceptors/retry-options.js";
@@ -24,10 +24,10 @@ export interface CliClient {
  * Builds the transport exactly as a library user would, with createTransport
  * (so typed errors, deadlines, retries and auth all run), and the clients on
  * it. In human mode, each retry is announced on stderr. Client-side logging
- * stays off: stderr is for errors.
+ * stays off: stderr is for errors. `telemetry` is the `--trace` interceptor.
  */
-export function createCliClient(globals: GlobalFlags, io: Io): CliClient {
-  const transport = buildTransport(globals, io);
+export function createCliClient(globals: GlobalFlags, io: Io, telemetry?: Interceptor): CliClient {
+  const transport = buildTransport(globals, io, telemetry);
   const users = createUserClient(transport);
   const lifetime = new AbortController();
   const health = createHealthClient(transport);
@@ -52,9 +52,10 @@ export function formatRetry(event: RetryEvent): string {
   return `retrying ${event.method.name} (attempt ${event.attempt}/${event.maxAttempts}) after ${codeToString(event.error.code)} in ${Math.round(event.delayMs)} ms`;
 }
 
-function buildTransport(globals: GlobalFlags, io: Io): NodeTransport {
+function buildTransport(globals: GlobalFlags, io: Io, telemetry: Interceptor | undefined): NodeTransport {
   const options: TransportOptions = {
     baseUrl: globals.url,
+    ...(telemetry !== undefined && { telemetry }),
     protocol: globals.protocol,
     ...(globals.token !== undefined && { auth: globals.token }),
     retry: {

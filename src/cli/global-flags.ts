@@ -18,6 +18,8 @@ export interface GlobalFlags {
   tls: { ca?: Buffer; cert?: Buffer; key?: Buffer };
   /** Checked but not applied yet: a later change implements connect timeouts. */
   connectTimeoutMs: number | undefined;
+  /** Print the trace tree of the command's calls to stderr when it ends. */
+  trace: boolean;
 }
 
 /** The command line split at the command: global flags, then the command and its arguments. */
@@ -44,6 +46,7 @@ const options = {
   cert: { type: "string" },
   key: { type: "string" },
   "connect-timeout": { type: "string" },
+  trace: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -84,6 +87,7 @@ export function parseGlobalFlags(argv: string[], env: NodeJS.ProcessEnv): SplitA
       headers: (values.header ?? []).map(parseHeader),
       tls,
       connectTimeoutMs: intFlag(values["connect-timeout"], "--connect-timeout", usage, { min: 1 }),
+      trace: values.trace,
     },
     help: values.help,
     command: argv[end],

@@ -12,6 +12,8 @@ global flags (before the command):
   --ca F                PEM CA certificate(s) to trust (https:// only)
   --cert F --key F      PEM client certificate and key for mutual TLS
   --connect-timeout MS  give up connecting after MS (default 20000); a shorter --timeout wins
+  --trace               print the trace tree of each call (spans per attempt, backoff,
+                        status, timing) to stderr; needs @opentelemetry/api installed
   -h, --help            show this help
 
 commands:

@@ -9,6 +9,7 @@ import { listCommand, listUsage } from "./list-command.js";
 import { usage } from "./main-usage.js";
 import { serveCommand, serveUsage } from "./serve-command.js";
 import { syncCommand, syncUsage } from "./sync-command.js";
+import { type CliTracing, startClientTracing } from "./trace-flag.js";
 import { tourCommand, tourUsage } from "./tour-command.js";
 import { EXIT_USAGE, UsageError } from "./usage-error.js";
 import {
@@ -48,6 +49,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
   process.stdout.once("error", stopOnClosedPipe);
   let json = false;
   let client: CliClient | undefined;
+  let tracing: CliTracing | undefined;
   try {
     const { globals, help, command: name, args } = parseGlobalFlags(argv, env);
     json = globals.json;
@@ -61,7 +63,9 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     }
     const command = commands[name];
     if (!command) throw new UsageError(`unknown command "${name}"`, usage);
-    return await command.run(args, { io, globals, connect: () => (client ??= createCliClient(globals, io)) });
+    if (globals.trace) tracing = await startClientTracing(io, usage);
+    const telemetry = tracing?.interceptor;
+    return await command.run(args, { io, globals, connect: () => (client ??= createCliClient(globals, io, telemetry)) });
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n\n${e.usage}`);
@@ -70,6 +74,8 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     return printError(e, io, json);
   } finally {
     await client?.close();
+    // After close: calls still in flight have ended (cancelled), so every span is in the tree.
+    tracing?.print();
   }
 }
 

@@ -5,11 +5,14 @@ import {
   type UserServiceServerOptions,
 } from "../server/user-service-server.js";
 import { parseArgs } from "node:util";
+import type { Interceptor } from "@connectrpc/connect";
+import { createFailFirstInterceptor } from "../server/fail-first-interceptor.js";
 import { intFlag, withUsage } from "./parse-flags.js";
+import { startServerTracing } from "./trace-flag.js";
 import { UsageError } from "./usage-error.js";
 
 export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F [--client-ca F]] [--grace-ms MS]
-                    [--allow-origin ORIGIN]... [--no-demo]
+                    [--allow-origin ORIGIN]... [--no-demo] [--trace] [--fail-first N]
 
 Starts the reference UserService server: gRPC, gRPC-Web and Connect on one port,
 over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down gracefully.
@@ -27,6 +30,12 @@ over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down graceful
                  the server from a browser; repeatable (default: the server's
                  own origin and any origin on localhost, 127.0.0.0/8 or [::1])
   --no-demo      do not serve the demo web app at /
+  --trace        print one line per call's server span to stderr (trace id, parent
+                 span id, status, duration), matching the trees of 'userctl --trace';
+                 needs @opentelemetry/api installed
+  --fail-first N fault injection, for demos of retries: the first N calls of each
+                 UserService method fail with UNAVAILABLE ("injected failure 1 of N
+                 for GetUser"), later calls go through; health is never failed
   -h, --help     show this help`;
 
 /** `userctl serve`: runs the reference server in the foreground. */
@@ -46,6 +55,8 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       "grace-ms": { type: "string" },
       "allow-origin": { type: "string", multiple: true },
       "no-demo": { type: "boolean", default: false },
+      trace: { type: "boolean", default: false },
+      "fail-first": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       },
     }),
@@ -56,6 +67,7 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
   }
   const port = intFlag(values.port, "--port", serveUsage, { min: 0, max: 65535 }) ?? 50051;
   const graceMs = intFlag(values["grace-ms"], "--grace-ms", serveUsage, { min: 0 });
+  const failFirst = intFlag(values["fail-first"], "--fail-first", serveUsage, { min: 0 });
   if (values.token !== undefined && values["no-auth"]) {
     throw new UsageError("--token and --no-auth exclude each other", serveUsage);
   }
@@ -76,7 +88,10 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       : undefined;
 
   const allowedOrigins = values["allow-origin"];
+  const telemetry: Interceptor | undefined = values.trace ? await startServerTracing(io, serveUsage) : undefined;
   const server = createServerOrUsageError({
+    ...(telemetry !== undefined && { telemetry }),
+    ...(failFirst !== undefined && failFirst > 0 && { interceptors: [createFailFirstInterceptor({ calls: failFirst })] }),
     auth: !values["no-auth"],
     ...(allowedOrigins !== undefined && { allowedOrigins }),
     ...(values["no-demo"] && { demo: false }),
@@ -94,6 +109,9 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
   io.out(`userctl serve: listening on ${url}`);
   io.out(`  protocols: gRPC, gRPC-Web and Connect on one port (HTTP/2${tls ? " via ALPN" : " prior knowledge"} and HTTP/1.1)`);
   io.out(`  services:  user.v1.UserService, grpc.health.v1.Health`);
+  if (failFirst !== undefined && failFirst > 0) {
+    io.err(`warning: --fail-first ${failFirst}: the first ${failFirst} call(s) of each UserService method fail with unavailable`);
+  }
   if (server.token === undefined) {
     io.err("warning: --no-auth: every call is accepted without a token");
   } else {

@@ -41,6 +41,13 @@ export interface UserServiceServerOptions {
    */
   interceptors?: Interceptor[];
   /**
+   * Tracing and metrics: the interceptor `createServerTelemetryInterceptor()`
+   * from "userctl-rpc/telemetry" returns. It runs outermost, so its span covers
+   * every call, refused ones included, and continues the client's trace from
+   * `traceparent`. Defaults to none.
+   */
+  telemetry?: Interceptor;
+  /**
    * Origins whose pages may call the server from a browser (CORS), or ["*"].
    * Defaults to the server's own origin plus any origin on localhost,
    * 127.0.0.0/8 or [::1].
@@ -83,7 +90,9 @@ export function createUserServiceServer(options: UserServiceServerOptions = {}):
   // connect-node adds one listener per call in flight to the shutdown signal.
   setMaxListeners(0, shutdown.signal);
 
-  const interceptors: Interceptor[] = [tracker.interceptor];
+  const interceptors: Interceptor[] = [];
+  if (options.telemetry) interceptors.push(options.telemetry);
+  interceptors.push(tracker.interceptor);
   if (options.log) interceptors.push(createServerLoggingInterceptor(options.log));
   // Handlers run inside the call's deadline and correlation id, so calls they
   // make with createTransport inherit both without passing them by hand.

@@ -15,6 +15,7 @@ function readmeBlocks(): string[] {
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) =>
     m[1]!
       .replace(/from "userctl-rpc\/gen\/([^"]+)"/g, 'from "../../gen/$1.js"')
+      .replace(/from "userctl-rpc\/(telemetry|server)"/g, 'from "../../src/$1/index.js"')
       .replace(/from "userctl-rpc"/g, 'from "../../src/node/index.js"'),
   );
 }
@@ -59,6 +60,10 @@ describe("README examples", () => {
         expect(stdout).toContain("[ 'email', 'name' ]");
       }
       if (i === 1) expect(stdout).toContain("health status 1");
+      if (i === 2) {
+        expect(stdout).toContain("user.v1.UserService/GetUser attempt 0\nuser.v1.UserService/GetUser 0\n");
+        expect(stdout).toContain("'grpc.client.attempt.duration'");
+      }
     }
   });
 });
