@@ -1,3 +1,4 @@
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type StreamResponse, type Transport } from "@connectrpc/connect";
 import { isUnprocessedError } from "../interceptors/unprocessed-error.js";
 import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error.js";
@@ -14,13 +15,14 @@ import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error
  * (@connectrpc/connect protocol/run-call.js, `setupSignal`).
  */
 export function createTypedErrorTransport(transport: Transport, options: ToTypedErrorOptions = {}): Transport {
-  const typed = (e: unknown): never => {
-    throw toTypedError(unprocessedAsUnavailable(e), options);
+  const typedFor = (method: DescMethod, timeoutMs: number | undefined) => (e: unknown): never => {
+    throw toTypedError(namedDeadline(unprocessedAsUnavailable(e), method, timeoutMs), options);
   };
   return {
     unary: (method, signal, timeoutMs, header, input, contextValues) =>
-      transport.unary(method, signal, timeoutMs, header, input, contextValues).catch(typed),
+      transport.unary(method, signal, timeoutMs, header, input, contextValues).catch(typedFor(method, timeoutMs)),
     stream: async (method, signal, timeoutMs, header, input, contextValues) => {
+      const typed = typedFor(method, timeoutMs);
       const res = await transport.stream(method, signal, timeoutMs, header, input, contextValues).catch(typed);
       return { ...res, message: typedMessages(res, typed) } as typeof res;
     },
@@ -36,6 +38,20 @@ export function createTypedErrorTransport(transport: Transport, options: ToTyped
 function unprocessedAsUnavailable(e: unknown): unknown {
   if (e instanceof ConnectError && e.code === Code.Internal && isUnprocessedError(e)) {
     return new ConnectError(e.rawMessage, Code.Unavailable, e.metadata, undefined, e);
+  }
+  return e;
+}
+
+/**
+ * connect-es reports the caller's own `timeoutMs` passing as "the operation
+ * timed out"; say which call and which deadline, so that a log line or
+ * userctl's error names the problem. The original stays the cause.
+ */
+function namedDeadline(e: unknown, method: DescMethod, timeoutMs: number | undefined): unknown {
+  if (e instanceof ConnectError && e.code === Code.DeadlineExceeded && timeoutMs !== undefined && e.rawMessage === "the operation timed out") {
+    // The deadline interceptor words its own deadline errors the same way.
+    const message = `deadline exceeded after ${timeoutMs} ms calling ${method.parent.typeName}/${method.name}`;
+    return new ConnectError(message, Code.DeadlineExceeded, e.metadata, undefined, e);
   }
   return e;
 }
