@@ -1,0 +1,64 @@
+import type { MessageSize } from "../protocol/bench-messages.js";
+import type { StackName } from "../stacks/bench-client.js";
+
+/** Closed loop: `concurrency` calls always in flight. */
+export interface UnarySpec {
+  kind: "unary";
+  name: string;
+  size: MessageSize;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** Open loop: calls start at a fixed rate whatever the answers do, so slow calls cannot hide the tail. */
+export interface LatencySpec {
+  kind: "latency";
+  name: string;
+  size: MessageSize;
+  ratePerSec: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** Streams one after the other, each of `messagesPerStream` messages (round trips for bidi). */
+export interface StreamingSpec {
+  kind: "server-stream" | "client-stream" | "bidi";
+  name: string;
+  messagesPerStream: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** `streams` held WatchUsers streams open at once, memory measured after GC. */
+export interface OpenStreamsSpec {
+  kind: "open-streams";
+  name: string;
+  streams: number;
+  /** Streams being opened at the same time. */
+  openConcurrency: number;
+}
+
+/** Process start to the first GetUser answer, in a fresh process. */
+export interface ColdStartSpec {
+  kind: "cold-start";
+  name: string;
+}
+
+/** One scenario as the orchestrator hands it to a child. */
+export type ScenarioSpec = UnarySpec | LatencySpec | StreamingSpec | OpenStreamsSpec | ColdStartSpec;
+
+/** What a child process runs: one stack, its scenarios in order. */
+export interface ChildJob {
+  stack: StackName;
+  baseUrl: string;
+  scenarios: ScenarioSpec[];
+}
+
+/** One scenario's figures (metric name to value, see report/metrics.ts). */
+export interface ScenarioResult {
+  scenario: string;
+  metrics: Record<string, number>;
+  /** Operations done in the process for this scenario, warm-up included (to put a CPU profile per call). */
+  ops: number;
+}

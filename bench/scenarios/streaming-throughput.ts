@@ -1,0 +1,27 @@
+import type { BenchClient } from "../stacks/bench-client.js";
+import { measureWindow, rates } from "./measure-window.js";
+import type { ScenarioResult, StreamingSpec } from "./scenario-spec.js";
+
+/**
+ * Streams one after another: server streaming (messages received per
+ * second), client streaming (messages sent per second) or bidi ping-pong
+ * (round trips per second), each with client CPU µs per message or round trip.
+ */
+export async function runStreamingThroughput(client: BenchClient, spec: StreamingSpec): Promise<ScenarioResult> {
+  const n = spec.messagesPerStream;
+  const stream = {
+    "server-stream": () => client.serverStream(n),
+    "client-stream": () => client.clientStream(n),
+    bidi: () => client.bidiPingPong(n),
+  }[spec.kind];
+  const op = async () => {
+    await stream();
+    return n;
+  };
+  const warmup = await measureWindow(op, 1, spec.warmupMs);
+  const window = await measureWindow(op, 1, spec.durationMs);
+  const { perSec, cpuUsPerOp } = rates(window);
+  const metrics =
+    spec.kind === "bidi" ? { roundTripsPerSec: perSec, cpuUsPerRoundTrip: cpuUsPerOp } : { msgsPerSec: perSec, cpuUsPerMsg: cpuUsPerOp };
+  return { scenario: spec.name, metrics, ops: warmup.ops + window.ops };
+}
