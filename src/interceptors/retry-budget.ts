@@ -78,11 +78,7 @@ export function createCallBudget(
       const end = () => {
         callSignal.removeEventListener("abort", onCallAbort);
         if (timer !== undefined) clock.clearTimeout(timer);
-        if (!controller.signal.aborted) {
-          controller.abort(
-            new ConnectError("retry attempt ended", Code.Canceled),
-          );
-        }
+        if (!controller.signal.aborted) controller.abort(attemptEnded);
       };
       callSignal.addEventListener("abort", onCallAbort, { once: true });
       if (deadline !== undefined) {
@@ -95,6 +91,13 @@ export function createCallBudget(
     },
   };
 }
+
+/**
+ * The reason an ended attempt's signal aborts with, so that nothing linked to
+ * it outlives the attempt. One shared instance: a new error (and its stack) per
+ * attempt was a measurable share of a small call's CPU.
+ */
+const attemptEnded = new ConnectError("retry attempt ended", Code.Canceled);
 
 /**
  * The error for a call whose signal aborted. A ConnectError reason is kept
