@@ -75,6 +75,16 @@ export interface UserClient extends AsyncDisposable {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** What the runtime's entry adds to every client. */
+export interface UserClientRuntime {
+  /**
+   * Called with the client's lifetime signal, which every call in flight
+   * listens to. Node warns of a "possible EventTarget memory leak" past 10
+   * listeners on one signal; its entry lifts that limit for this signal only.
+   */
+  shareSignal?: (signal: AbortSignal) => void;
+}
+
 /**
  * Creates a UserService client on a transport (or on transport options, for
  * which `makeTransport` builds one). Every error is a typed ConnectError
@@ -83,6 +93,7 @@ export interface UserClient extends AsyncDisposable {
 export function createUserClient(
   transportOrOptions: Transport | TransportOptions,
   makeTransport?: (options: TransportOptions) => Transport,
+  runtime: UserClientRuntime = {},
 ): UserClient {
   const owned = !isTransport(transportOrOptions);
   const transport = isTransport(transportOrOptions)
@@ -90,6 +101,7 @@ export function createUserClient(
     : requireFactory(makeTransport)(transportOrOptions);
   const client = createClient(UserService, transport);
   const lifetime = new AbortController();
+  runtime.shareSignal?.(lifetime.signal);
   let closing: Promise<void> | undefined;
 
   const callOptions = (options: UserCallOptions = {}, retryable = false): CallOptions => {

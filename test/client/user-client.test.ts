@@ -123,6 +123,22 @@ describe("createUserClient against the reference server", () => {
     expect(result.failures[0]?.message).toContain("email");
   });
 
+  it("runs 40 calls at once without Node's 'possible EventTarget memory leak' warning", async () => {
+    const { users } = await serve();
+    const a = await users.createUser(ada);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      const results = await users.getUsers(Array.from({ length: 40 }, () => a.id), { concurrency: 40 });
+      expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+      await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on a later tick
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+  });
+
   it("syncs updates with one response per request, in order", async () => {
     const { users } = await serve();
     const a = await users.createUser(ada);
