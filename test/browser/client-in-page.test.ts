@@ -145,15 +145,23 @@ for (const protocol of ["grpc-web", "connect"] as const) {
 
     it("cancels a call when the page aborts it, and the server sees the cancellation", async () => {
       const { page, url, log, server } = await open([fault.stall("GetUser", { ms: 10_000 })]);
-      const result = await page.evaluate(async ({ url, protocol, token }) => {
+      // The page starts the call and aborts it once the server has it: a fixed
+      // delay raced a slow first request on a loaded machine.
+      const pending = page.evaluate(async ({ url, protocol, token }) => {
         const lib = window.userctl;
         const client = lib.createUserClient({ baseUrl: url, protocol, auth: token });
         const abort = new AbortController();
-        setTimeout(() => abort.abort(), 150);
-        const started = performance.now();
+        (window as unknown as { abortCall: () => number }).abortCall = () => {
+          abort.abort();
+          return performance.now();
+        };
         const error = await client.getUser("u", { signal: abort.signal }).catch((e: unknown) => e);
-        return { canceled: error instanceof lib.CanceledError, elapsedMs: performance.now() - started };
+        return { canceled: error instanceof lib.CanceledError, endedAt: performance.now() };
       }, args(url));
+      await eventually(() => log.attemptsOf("GetUser").length === 1, "the server to receive the call");
+      const abortedAt = await page.evaluate(() => (window as unknown as { abortCall: () => number }).abortCall());
+      const ended = await pending;
+      const result = { canceled: ended.canceled, elapsedMs: ended.endedAt - abortedAt };
       expect(result.canceled).toBe(true);
       expect(result.elapsedMs).toBeLessThan(2_000);
       expect(log.attemptsOf("GetUser")).toHaveLength(1);
