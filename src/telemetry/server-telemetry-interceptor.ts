@@ -2,18 +2,17 @@ import {
   ConnectError,
   type Interceptor,
   type StreamRequest,
-  type StreamResponse,
   type UnaryRequest,
-  type UnaryResponse,
 } from "@connectrpc/connect";
-import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
+import { context, SpanKind, trace } from "@opentelemetry/api";
 import { onStreamEnd } from "../transport/on-stream-end.js";
 import { endRpcSpan } from "./end-rpc-span.js";
 import { createServerInstruments, type ServerInstruments } from "./instruments.js";
 import { createMessageTap } from "./message-tap.js";
 import { describeRpc, grpcStatusName, statusAttributes } from "./rpc-attributes.js";
-import { runInContext, safely } from "./safely.js";
-import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./telemetry-options.js";
+import { safely } from "./safely.js";
+import { createTracedCallInterceptor, type TracedCall } from "./traced-call-interceptor.js";
+import type { ResolvedTelemetryOptions, TelemetryOptions } from "./telemetry-options.js";
 import { currentPropagator, extractTraceContext } from "./w3c-trace-context.js";
 
 /**
@@ -28,42 +27,14 @@ import { currentPropagator, extractTraceContext } from "./w3c-trace-context.js";
  * registered). Place it first, so its span covers the other interceptors.
  */
 export function createServerTelemetryInterceptor(options: TelemetryOptions = {}): Interceptor {
-  const config = resolveTelemetryOptions(options);
-  let instruments: ServerInstruments | null | undefined;
-  const currentInstruments = () =>
-    (instruments ??= safely("meter", () => createServerInstruments(config.meterProvider()), null)) ?? undefined;
-  return (next) => async (req) => {
-    const call = safely("span start", () => startServerCall(config, currentInstruments(), req), undefined);
-    if (call === undefined) return await next(req);
-    let res: UnaryResponse | StreamResponse;
-    try {
-      res = await runInContext(call.context, () => next(call.request));
-    } catch (e) {
-      call.end(e);
-      throw e;
-    }
-    if (!res.stream) {
-      call.sent(res.message);
-      call.end(undefined);
-      return res;
-    }
-    return call.watch(res);
-  };
-}
-
-interface ServerCall {
-  readonly context: Context;
-  readonly request: UnaryRequest | StreamRequest;
-  sent(message: unknown): void;
-  watch(res: StreamResponse): StreamResponse;
-  end(error: unknown): void;
+  return createTracedCallInterceptor(options, createServerInstruments, startServerCall);
 }
 
 function startServerCall(
   config: ResolvedTelemetryOptions,
   instruments: ServerInstruments | undefined,
   req: UnaryRequest | StreamRequest,
-): ServerCall {
+): TracedCall {
   const rpc = describeRpc(req);
   const startMs = performance.now();
   const parent = extractTraceContext(currentPropagator(config.propagator), context.active(), req.header);
@@ -103,7 +74,7 @@ function startServerCall(
   return {
     context: trace.setSpan(parent, span),
     request,
-    sent: (message) => sent.see(message),
+    responded: (message) => sent.see(message),
     watch: (res) => onStreamEnd({ ...res, message: sent.tap(res.message) }, end),
     end,
   };

@@ -5,11 +5,9 @@ import {
   type ContextValues,
   type Interceptor,
   type StreamRequest,
-  type StreamResponse,
   type UnaryRequest,
-  type UnaryResponse,
 } from "@connectrpc/connect";
-import { type Context, context, SpanKind, trace } from "@opentelemetry/api";
+import { context, SpanKind, trace } from "@opentelemetry/api";
 import { attemptObserverKey } from "../interceptors/attempt-observer.js";
 import { onStreamEnd } from "../transport/on-stream-end.js";
 import { createAttemptSpans } from "./attempt-spans.js";
@@ -17,8 +15,9 @@ import { endRpcSpan } from "./end-rpc-span.js";
 import { type ClientInstruments, createClientInstruments } from "./instruments.js";
 import { createMessageTap } from "./message-tap.js";
 import { describeRpc, grpcStatusName, statusAttributes } from "./rpc-attributes.js";
-import { runInContext, safely } from "./safely.js";
-import { resolveTelemetryOptions, type ResolvedTelemetryOptions, type TelemetryOptions } from "./telemetry-options.js";
+import { safely } from "./safely.js";
+import { createTracedCallInterceptor, type TracedCall } from "./traced-call-interceptor.js";
+import type { ResolvedTelemetryOptions, TelemetryOptions } from "./telemetry-options.js";
 import { currentPropagator, injectTraceContext } from "./w3c-trace-context.js";
 
 /**
@@ -48,49 +47,14 @@ import { currentPropagator, injectTraceContext } from "./w3c-trace-context.js";
  * context manager (Node: AsyncLocalStorageContextManager).
  */
 export function createTelemetryInterceptor(options: TelemetryOptions = {}): Interceptor {
-  const config = resolveTelemetryOptions(options);
-  // Resolved at the first call, so that a global meter provider registered after this runs counts.
-  let instruments: ClientInstruments | null | undefined;
-  const currentInstruments = () =>
-    (instruments ??= safely("meter", () => createClientInstruments(config.meterProvider()), null)) ?? undefined;
-  return (next) => async (req) => {
-    const call = safely("span start", () => startClientCall(config, currentInstruments(), req), undefined);
-    if (call === undefined) return await next(req);
-    let res: UnaryResponse | StreamResponse;
-    try {
-      res = await runInContext(call.context, () => next(call.request));
-    } catch (e) {
-      call.end(e);
-      throw e;
-    }
-    if (!res.stream) {
-      call.received(res.message);
-      call.end(undefined);
-      return res;
-    }
-    return call.watch(res);
-  };
-}
-
-/** The telemetry of one call in flight. */
-interface ClientCall {
-  /** The context of the call span, active while the call runs. */
-  readonly context: Context;
-  /** The request to pass on: with the trace context, counted messages and the attempt observer. */
-  readonly request: UnaryRequest | StreamRequest;
-  /** Counts a unary response message. */
-  received(message: unknown): void;
-  /** Counts the messages of a response stream and ends the call when it ends. */
-  watch(res: StreamResponse): StreamResponse;
-  /** Ends the call (once): undefined on success, else what it failed with. */
-  end(error: unknown): void;
+  return createTracedCallInterceptor(options, createClientInstruments, startClientCall);
 }
 
 function startClientCall(
   config: ResolvedTelemetryOptions,
   instruments: ClientInstruments | undefined,
   req: UnaryRequest | StreamRequest,
-): ClientCall {
+): TracedCall {
   const rpc = describeRpc(req);
   const startMs = performance.now();
   const parent = context.active();
@@ -146,7 +110,7 @@ function startClientCall(
   return {
     context: callContext,
     request,
-    received: (message) => received.see(message),
+    responded: (message) => received.see(message),
     watch(res) {
       // connect-es hides return() from the caller, so a stream the caller
       // stops reading never ends here: it ends when the call's signal aborts
