@@ -1,9 +1,10 @@
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { parseArgs } from "node:util";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { type User, UserEventType, UserStatus } from "../../gen/user/v1/user_service_pb.js";
 import { TypedConnectError } from "../errors/typed-errors.js";
 import { createTransport, createUserClient } from "../node/index.js";
+import { createFailFirstInterceptor } from "../server/fail-first-interceptor.js";
 import { createUserServiceServer } from "../server/user-service-server.js";
 import { formatRetry } from "./cli-client.js";
 import type { Io } from "./command.js";
@@ -25,7 +26,7 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
     io.out(tourUsage);
     return 0;
   }
-  const server = createUserServiceServer({ graceMs: 1000, interceptors: [failFirstCall("ListUsers")] });
+  const server = createUserServiceServer({ graceMs: 1000, interceptors: [createFailFirstInterceptor({ methods: ["ListUsers"] })] });
   const { url } = await server.listen(0, "127.0.0.1");
   let n = 0;
   const step = (title: string) => io.out(`\n${++n}. ${title}`);
@@ -157,19 +158,4 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
     await Promise.all([users.close(), anonymous.close()]);
     await server.close();
   }
-}
-
-/**
- * A server interceptor that fails the first call of `method` with
- * UNAVAILABLE, as a restarting server would, so the tour shows a retry.
- */
-function failFirstCall(method: string): Interceptor {
-  let failed = false;
-  return (next) => async (req) => {
-    if (!failed && req.method.name === method) {
-      failed = true;
-      throw new ConnectError(`injected failure: the first ${method} is refused to show a retry`, Code.Unavailable);
-    }
-    return await next(req);
-  };
 }

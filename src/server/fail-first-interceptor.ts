@@ -7,6 +7,8 @@ export interface FailFirstOptions {
   calls?: number;
   /** The service (full name) whose methods fail. Defaults to "user.v1.UserService". */
   service?: string;
+  /** Only these methods of the service fail (names, e.g. "ListUsers"). Defaults to all of them. */
+  methods?: readonly string[];
 }
 
 /**
@@ -24,10 +26,11 @@ export function createFailFirstInterceptor(options: FailFirstOptions = {}): Inte
   if (!Number.isSafeInteger(calls) || calls < 0) {
     throw new ConnectError(`invalid option calls: must be an integer >= 0, got ${calls}`, Code.InvalidArgument);
   }
+  const only = options.methods === undefined ? undefined : new Set(options.methods);
   const seen = new Map<string, number>();
   return (next) => async (req) => {
-    if (req.service.typeName !== service) return await next(req);
     const method = req.method.name;
+    if (req.service.typeName !== service || (only !== undefined && !only.has(method))) return await next(req);
     const count = (seen.get(method) ?? 0) + 1;
     seen.set(method, count);
     if (count <= calls) {

@@ -48,4 +48,11 @@ describe("createFailFirstInterceptor", () => {
     expect(await outcome(setup({ calls: 0 }).users.getUser({}))).toBe("ok");
     expect(() => createFailFirstInterceptor({ calls: -1 })).toThrow("invalid option calls: must be an integer >= 0, got -1");
   });
+
+  it("fails only the methods listed in methods", async () => {
+    const { users } = setup({ methods: ["GetUser"] });
+    expect(await outcome(users.deleteUser({ userId: "u" }))).toBe("ok");
+    expect(await outcome(users.getUser({ userId: "u" }))).toBe("Unavailable: injected failure 1 of 1 for GetUser");
+    expect(await outcome(users.getUser({ userId: "u" }))).toBe("ok");
+  });
 });
