@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectExit, jsonLines } from "../cli/cli-test-kit.js";
 import { eventually } from "../helpers/test-server.js";
 import { type Run, runUserctl } from "../helpers/spawn-userctl.js";
 import {
@@ -27,22 +28,14 @@ function userctl(server: PythonServer, args: string[], options: { token?: string
   });
 }
 
-function expectExit(run: Run, code: number): void {
-  expect(run.code, `stdout: ${run.stdout}\nstderr: ${run.stderr}`).toBe(code);
-}
-
-function jsonLines(text: string): Record<string, any>[] {
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => JSON.parse(line) as Record<string, any>);
-}
+/** The kit's JSON lines, read loosely: these tests walk deep into proto3 JSON. */
+const json = (text: string) => jsonLines(text) as Record<string, any>[];
 
 /** Creates a user with userctl and returns its id. */
 async function createUser(server: PythonServer, label: string, extra: string[] = []): Promise<string> {
   const run = await userctl(server, ["--json", "create", "--email", email(label), "--name", label, ...extra]);
   expectExit(run, 0);
-  return jsonLines(run.stdout)[0]!.user.id as string;
+  return json(run.stdout)[0]!.user.id as string;
 }
 
 /** Milliseconds between consecutive arrivals of `method` at the server. */
@@ -65,7 +58,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       const address = email("create");
       const run = await userctl(server, ["--json", "create", "--email", address, "--name", "Ada", "--age", "36", "--role", "admin", "--role", "dev"]);
       expectExit(run, 0);
-      const [line] = jsonLines(run.stdout);
+      const [line] = json(run.stdout);
       expect(line).toMatchObject({ user: { email: address, name: "Ada", age: 36, roles: ["admin", "dev"], status: "USER_STATUS_ACTIVE" } });
       expect(line!.user.createTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
       expect(run.stdout).not.toMatch(/password/i);
@@ -75,12 +68,12 @@ describeWithPython("userctl against the Python grpcio server", () => {
       const id = await createUser(server, "get");
       const found = await userctl(server, ["--json", "get", id]);
       expectExit(found, 0);
-      expect(jsonLines(found.stdout)).toEqual([expect.objectContaining({ user: expect.objectContaining({ id, name: "get" }) })]);
+      expect(json(found.stdout)).toEqual([expect.objectContaining({ user: expect.objectContaining({ id, name: "get" }) })]);
 
       const missing = await userctl(server, ["--json", "get", "no-such-user"]);
       expectExit(missing, 5);
       expect(missing.stdout).toBe("");
-      expect(jsonLines(missing.stderr)).toEqual([{ error: expect.objectContaining({ code: "not_found", message: "user no-such-user not found" }) }]);
+      expect(json(missing.stderr)).toEqual([{ error: expect.objectContaining({ code: "not_found", message: "user no-such-user not found" }) }]);
     });
 
     it("exits 3 for an invalid create and prints the field violation grpcio sent", async () => {
@@ -88,9 +81,9 @@ describeWithPython("userctl against the Python grpcio server", () => {
       expectExit(human, 3);
       expect(human.stderr).toMatch(/^error: invalid_argument: /m);
       expect(human.stderr).toContain("email");
-      const json = await userctl(server, ["--json", "create", "--email", "not-an-email", "--name", "Bad"]);
-      expectExit(json, 3);
-      expect(JSON.stringify(jsonLines(json.stderr)[0])).toContain('"field":"email"');
+      const machine = await userctl(server, ["--json", "create", "--email", "not-an-email", "--name", "Bad"]);
+      expectExit(machine, 3);
+      expect(JSON.stringify(json(machine.stderr)[0])).toContain('"field":"email"');
     });
 
     it("exits 6 for an email that is already taken", async () => {
@@ -104,18 +97,18 @@ describeWithPython("userctl against the Python grpcio server", () => {
       for (let i = 0; i < 3; i++) await createUser(server, `list${i}`, ["--role", role]);
       const page = await userctl(server, ["--json", "list", "--page-size", "2", "--filter", `role=${role}`]);
       expectExit(page, 0);
-      const [response] = jsonLines(page.stdout);
+      const [response] = json(page.stdout);
       expect(response!.users.map((u: { name: string }) => u.name)).toEqual(["list0", "list1"]);
       expect(response!.totalSize).toBe(3);
       expect(response!.nextPageToken).toEqual(expect.any(String));
 
       const next = await userctl(server, ["--json", "list", "--page-size", "2", "--filter", `role=${role}`, "--page-token", response!.nextPageToken]);
       expectExit(next, 0);
-      expect(jsonLines(next.stdout)[0]!.users.map((u: { name: string }) => u.name)).toEqual(["list2"]);
+      expect(json(next.stdout)[0]!.users.map((u: { name: string }) => u.name)).toEqual(["list2"]);
 
       const all = await userctl(server, ["--json", "list", "--all", "--page-size", "1", "--filter", `role=${role}`]);
       expectExit(all, 0);
-      expect(jsonLines(all.stdout).map((u) => u.name)).toEqual(["list0", "list1", "list2"]);
+      expect(json(all.stdout).map((u) => u.name)).toEqual(["list0", "list1", "list2"]);
     });
 
     it("exits 3 for a filter the server does not understand", async () => {
@@ -126,7 +119,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       const id = await createUser(server, "update", ["--age", "20"]);
       const run = await userctl(server, ["--json", "update", id, "--name", "Renamed", "--status", "SUSPENDED"]);
       expectExit(run, 0);
-      expect(jsonLines(run.stdout)[0]).toMatchObject({ user: { id, name: "Renamed", age: 20, status: "USER_STATUS_SUSPENDED" } });
+      expect(json(run.stdout)[0]).toMatchObject({ user: { id, name: "Renamed", age: 20, status: "USER_STATUS_SUSPENDED" } });
     });
 
     it("deletes a user, after which get exits 5", async () => {
@@ -140,7 +133,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       const id = await createUser(server, "watched");
       const first = await userctl(server, ["--json", "watch", id, "--since", "1", "--count", "1"]);
       expectExit(first, 0);
-      const [created] = jsonLines(first.stdout);
+      const [created] = json(first.stdout);
       expect(created).toMatchObject({ type: "USER_EVENT_TYPE_CREATED", user: { id } });
       const since = BigInt(created!.sequence as string);
 
@@ -148,7 +141,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       expectExit(await userctl(server, ["delete", id]), 0);
       const rest = await userctl(server, ["--json", "watch", id, "--since", String(since), "--count", "2"]);
       expectExit(rest, 0);
-      const events = jsonLines(rest.stdout);
+      const events = json(rest.stdout);
       expect(events.map((e) => e.type)).toEqual(["USER_EVENT_TYPE_UPDATED", "USER_EVENT_TYPE_DELETED"]);
       expect(events.map((e) => BigInt(e.sequence as string) > since)).toEqual([true, true]);
     });
@@ -161,7 +154,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       ].join("\n");
       const run = await userctl(server, ["--json", "bulk-create", "-"], { input });
       expectExit(run, 65);
-      const [response] = jsonLines(run.stdout);
+      const [response] = json(run.stdout);
       expect(response).toMatchObject({ createdCount: 2, failures: [{ index: 1, code: 3 }] });
       expect(response!.userIds).toHaveLength(2);
       expect(run.stderr).toContain('"line":2');
@@ -176,7 +169,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       ].join("\n");
       const run = await userctl(server, ["--json", "sync", "-"], { input });
       expectExit(run, 65);
-      const responses = jsonLines(run.stdout);
+      const responses = json(run.stdout);
       // Every SyncUsersResponse is printed, the failed one with its code and message.
       expect(responses.map((r) => [r.index ?? "0", r.user?.name, r.code])).toEqual([
         ["0", "Synced", undefined],
@@ -266,7 +259,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       expect(callsOf(internal, "CreateUser").map((c) => c.previous_rpc_attempts)).toEqual([null, "1"]);
       const list = await userctl(internal, ["--json", "list", "--all", "--filter", `email=${address}`]);
       expectExit(list, 0);
-      expect(jsonLines(list.stdout).map((u) => u.id)).toEqual([jsonLines(run.stdout)[0]!.user.id]);
+      expect(json(list.stdout).map((u) => u.id)).toEqual([json(run.stdout)[0]!.user.id]);
     });
 
     it("keeps --timeout within 10% + 50 ms while the server stalls, and exits 4", async () => {
@@ -288,7 +281,7 @@ describeWithPython("userctl against the Python grpcio server", () => {
       for (let i = 0; i < 5; i++) ids.push(await createUser(stalled, `resume${i}`));
       const run = await userctl(stalled, ["--json", "watch", "--since", "1", "--count", "5"]);
       expectExit(run, 0);
-      const events = jsonLines(run.stdout);
+      const events = json(run.stdout);
       expect(events.map((e) => e.user.id)).toEqual(ids);
       expect(events.map((e) => Number(e.sequence))).toEqual([2, 3, 4, 5, 6]);
       expect(stalled.events.find((e) => e.event === "watch_broken")?.sequence).toBe(3);
