@@ -37,9 +37,15 @@
  * - `session.request()` throws synchronously: ERR_HTTP2_GOAWAY_SESSION after
  *   a GOAWAY, ERR_HTTP2_INVALID_SESSION once the session is destroyed.
  *
- * So: an 'error' event, when there is one, names the failure better than
- * rstCode (which is often Node's own); when there is none, rstCode is the
- * server's only if the session is still alive.
+ * - `stream.session` is already undefined when 'end' and 'close' fire, for
+ *   every stream (a server's CANCEL on a live session too): keep the session
+ *   from `request()` to ask whether it was destroyed. Ask `destroyed`, not
+ *   `closed`: `closed` is true after any GOAWAY, NO_ERROR included, while the
+ *   streams below its last-stream-id still run normally.
+ *
+ * Node 22 reports the same. So: an 'error' event, when there is one, names
+ * the failure better than rstCode (which is often Node's own); when there is
+ * none, rstCode is the server's only if the session is not destroyed.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { notSentError } from "../connection/not-sent-error.js";

@@ -144,6 +144,8 @@ describe("connectionLostError", () => {
 interface Observed {
   error: (Error & { code?: string }) | undefined;
   rstCode: number | undefined;
+  /** Whether `stream.session` was still set at 'close'. */
+  streamHadSession: boolean;
   sessionDestroyed: boolean;
   trailers: boolean;
   goawayCode: number | undefined;
@@ -221,7 +223,13 @@ describe("errors Node reports from a real HTTP/2 server", () => {
     stream.resume();
     if (options.keepSending === true) stream.write(Buffer.alloc(5));
     else stream.end(Buffer.alloc(5));
-    await new Promise<void>((resolve) => stream.on("close", resolve));
+    let streamHadSession = false;
+    await new Promise<void>((resolve) =>
+      stream.on("close", () => {
+        streamHadSession = stream.session !== undefined;
+        resolve();
+      }),
+    );
     const sessionDestroyed = session.destroyed;
     const mapped =
       error !== undefined
@@ -229,7 +237,7 @@ describe("errors Node reports from a real HTTP/2 server", () => {
         : sessionDestroyed
           ? connectionLostError(url)
           : errorFromRstCode(stream.rstCode ?? 0, url);
-    return { error, rstCode: stream.rstCode, sessionDestroyed, trailers, goawayCode, mapped };
+    return { error, rstCode: stream.rstCode, streamHadSession, sessionDestroyed, trailers, goawayCode, mapped };
   }
 
   it("reports a server's REFUSED_STREAM as a stream error that maps to a transparently retried UNAVAILABLE", async () => {
@@ -258,6 +266,9 @@ describe("errors Node reports from a real HTTP/2 server", () => {
     });
     const seen = await call(url, { keepSending: true });
     expect(seen).toMatchObject({ error: undefined, rstCode: C.NGHTTP2_CANCEL, sessionDestroyed: false, trailers: false });
+    // The stream forgets its session even though the session is alive: a
+    // transport must keep the session it called request() on.
+    expect(seen.streamHadSession).toBe(false);
     expect(seen.mapped.code).toBe(Code.Canceled);
   });
 
