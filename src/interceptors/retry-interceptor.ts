@@ -1,5 +1,4 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
-import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import {
   Code,
   ConnectError,
@@ -11,7 +10,7 @@ import {
 } from "@connectrpc/connect";
 import { attemptCountKey } from "./attempt-count.js";
 import { attemptObserverKey, observeAttempt, observeThrottledRetry } from "./attempt-observer.js";
-import { backoffDelayMs, sleep } from "./backoff.js";
+import { sleep } from "./backoff.js";
 import {
   type AttemptScope,
   type CallBudget,
@@ -19,15 +18,12 @@ import {
   createCallBudget,
 } from "./retry-budget.js";
 import {
-  methodKey,
   type ResolvedRetryOptions,
   type RetryOptions,
   resolveRetryOptions,
 } from "./retry-options.js";
-import { readServerRetryAdvice } from "./retry-pushback.js";
+import { countsAsFailure, initialRetryState, isRetryEligible, planRetry, type RetryPlan, type RetryState } from "./retry-plan.js";
 import { createRetryThrottle, type RetryThrottle } from "./retry-throttle.js";
-import { retryableCallKey } from "./retryable-call.js";
-import { isUnprocessedError } from "./unprocessed-error.js";
 
 /** The request header of gRFC A6 that counts the attempts before this one. */
 export const previousAttemptsHeader = "grpc-previous-rpc-attempts";
@@ -99,7 +95,7 @@ export function createRetryInterceptor(options?: RetryOptions): Interceptor {
       });
       return firstMessageCommitted(res as StreamResponse, scope, (end) => {
         if (end.kind === "success") throttle?.recordSuccess();
-        if (end.kind === "error" && countsAsFailure(config, end.error)) {
+        if (end.kind === "error" && countsAsFailure(config, ConnectError.from(end.error))) {
           throttle?.recordFailure();
         }
         ended(end.kind === "success" ? undefined : end.kind === "error" ? end.error : abandonedError());
@@ -121,20 +117,6 @@ type Attempt<Req extends AnyRequest, Res> = (
   ended: (error?: unknown) => void,
 ) => Promise<Res>;
 
-/** The state of one call across its attempts. */
-interface RetryState {
-  /** Attempts started so far. */
-  attempt: number;
-  /** Retries since the backoff sequence (re)started: n in the A6 formula. */
-  backoffRetries: number;
-  /** Whether the immediate transparent retry has been used. */
-  transparentRetryUsed: boolean;
-  /** The delay slept before the attempt about to start, for the observer. */
-  delayMs: number;
-  /** Whether the attempt about to start is a transparent retry, for the observer. */
-  transparent: boolean;
-}
-
 /** Runs attempts until one succeeds, or no retry is allowed or left. */
 async function retryCall<Req extends AnyRequest, Res>(
   config: ResolvedRetryOptions,
@@ -143,15 +125,9 @@ async function retryCall<Req extends AnyRequest, Res>(
   attemptOnce: Attempt<Req, Res>,
 ): Promise<Res> {
   const budget = createCallBudget(req.signal, req.header, config.clock);
-  const eligible = isRetryEligible(config, req);
+  const eligible = isRetryEligible(config, req.method, req.contextValues);
   const observer = req.contextValues.get(attemptObserverKey);
-  const state: RetryState = {
-    attempt: 0,
-    backoffRetries: 0,
-    transparentRetryUsed: false,
-    delayMs: 0,
-    transparent: false,
-  };
+  const state = initialRetryState();
   for (;;) {
     state.attempt++;
     const ended = budget.endedError(state.attempt);
@@ -192,52 +168,6 @@ async function retryCall<Req extends AnyRequest, Res>(
     state.delayMs = plan.delayMs;
     state.transparent = plan.transparent;
   }
-}
-
-interface RetryPlan {
-  readonly delayMs: number;
-  readonly transparent: boolean;
-}
-
-/**
- * Decides whether the failed attempt is retried and after which delay, and
- * charges the throttle for failures that A6 counts. Undefined means no retry,
- * "throttled" no retry because the throttle is out of tokens.
- */
-function planRetry(
-  config: ResolvedRetryOptions,
-  throttle: RetryThrottle | undefined,
-  state: RetryState,
-  eligible: boolean,
-  error: ConnectError,
-): RetryPlan | "throttled" | undefined {
-  if (isUnprocessedError(error)) {
-    // A6 transparent retry: the server application never saw the attempt,
-    // so it neither counts as a server failure nor needs an idempotent method.
-    if (state.attempt >= config.maxAttempts) return undefined;
-    if (!state.transparentRetryUsed) {
-      state.transparentRetryUsed = true;
-      return { delayMs: 0, transparent: true };
-    }
-    return { delayMs: nextBackoffMs(config, state), transparent: true };
-  }
-  const advice = readServerRetryAdvice(error);
-  const retryableCode = config.retryableCodes.has(error.code);
-  if (retryableCode || advice.kind === "stop") throttle?.recordFailure();
-  if (!eligible || !retryableCode || advice.kind === "stop") return undefined;
-  if (state.attempt >= config.maxAttempts) return undefined;
-  if (throttle !== undefined && !throttle.allowsRetry()) return "throttled";
-  if (advice.kind === "delay") {
-    // A6: after a server-given delay, backoff restarts from initialBackoffMs.
-    state.backoffRetries = 0;
-    return { delayMs: advice.delayMs, transparent: false };
-  }
-  return { delayMs: nextBackoffMs(config, state), transparent: false };
-}
-
-function nextBackoffMs(config: ResolvedRetryOptions, state: RetryState) {
-  state.backoffRetries++;
-  return backoffDelayMs(state.backoffRetries, config, config.random);
 }
 
 /**
@@ -281,36 +211,6 @@ async function waitForRetry(
       throw callerAbortError(req.signal);
     }
   }
-}
-
-/**
- * Whether the method policy allows retrying this call: the per-call
- * `retryableCallKey` wins, then the method's idempotency level, then
- * `retryMethods`.
- */
-function isRetryEligible(
-  config: ResolvedRetryOptions,
-  req: AnyRequest,
-): boolean {
-  const override = req.contextValues.get(retryableCallKey);
-  if (override !== undefined) return override;
-  switch (req.method.idempotency) {
-    case MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS:
-    case MethodOptions_IdempotencyLevel.IDEMPOTENT:
-      return true;
-    default:
-      return config.retryMethods.has(methodKey(req.method));
-  }
-}
-
-/** Whether A6 counts an error as a server failure for the throttle. */
-function countsAsFailure(config: ResolvedRetryOptions, e: unknown): boolean {
-  const error = ConnectError.from(e);
-  if (isUnprocessedError(error)) return false;
-  return (
-    config.retryableCodes.has(error.code) ||
-    readServerRetryAdvice(error).kind === "stop"
-  );
 }
 
 /** How a committed server stream ended, for the throttle. */
