@@ -32,7 +32,8 @@ export interface AuthInterceptorOptions {
   allowInsecure?: boolean;
 }
 
-interface ResolvedAuthOptions {
+/** The auth options with every default applied. */
+export interface ResolvedAuthOptions {
   readonly cache: TokenCache;
   readonly headerName: string;
   readonly scheme: string;
@@ -123,7 +124,7 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): Intercep
   };
 }
 
-function isUnauthenticated(e: unknown): boolean {
+export function isUnauthenticated(e: unknown): boolean {
   return e instanceof ConnectError && e.code === Code.Unauthenticated;
 }
 
@@ -193,7 +194,8 @@ function withToken<R extends UnaryRequest | StreamRequest>(
   return { ...req, header };
 }
 
-function assertSecureUrl(url: string, headerName: string): void {
+/** Throws FailedPrecondition unless `url` is https or loopback: a token never travels in clear text. */
+export function assertSecureUrl(url: string, headerName: string): void {
   let parsed: URL;
   try {
     // Relative URLs (a browser transport with baseUrl "/api") are relative to the page.
@@ -240,7 +242,8 @@ function copyHeaders(from: Headers, to: Headers): void {
   from.forEach((value, key) => to.append(key, value));
 }
 
-function validateAuthOptions(options: AuthInterceptorOptions): ResolvedAuthOptions {
+/** Applies the defaults and rejects bad values with an InvalidArgument error naming the option. */
+export function validateAuthOptions(options: AuthInterceptorOptions): ResolvedAuthOptions {
   const { token, headerName = "authorization", scheme = "Bearer", allowInsecure = false } = options;
   if (typeof token === "string") {
     if (token.trim() === "" || /[\0\r\n]/.test(token)) {

@@ -37,7 +37,8 @@ export function createCorrelationInterceptor(
   };
 }
 
-function validateCorrelationOptions(options: CorrelationInterceptorOptions) {
+/** Applies the defaults and rejects bad values with an InvalidArgument error naming the option. */
+export function validateCorrelationOptions(options: CorrelationInterceptorOptions) {
   const {
     headerName = defaultCorrelationHeader,
     ambientCorrelationId,

@@ -64,7 +64,8 @@ const defaults = Object.freeze({
 
 const methodKeyPattern = /^[A-Za-z_][\w.]*(\/[A-Za-z_]\w*)?$/;
 
-interface ResolvedDeadlineOptions {
+/** The deadline options with every default applied. */
+export interface ResolvedDeadlineOptions {
   readonly noSideEffectsUnaryTimeoutMs: number | null;
   readonly unaryTimeoutMs: number | null;
   readonly clientStreamingTimeoutMs: number | null;
@@ -229,7 +230,8 @@ function callerTimeoutMs(
   return minDefined(readTimeoutHeader(header), fromKey);
 }
 
-function defaultTimeoutMs(
+/** The configured default timeout of a method, or undefined for none. */
+export function defaultTimeoutMs(
   opt: ResolvedDeadlineOptions,
   method: DescMethod,
 ): number | undefined {
@@ -260,7 +262,8 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
   return Math.min(a, b);
 }
 
-function validateDeadlineOptions(options: DeadlineInterceptorOptions): ResolvedDeadlineOptions {
+/** Applies the defaults and rejects bad values with an InvalidArgument error naming the option. */
+export function validateDeadlineOptions(options: DeadlineInterceptorOptions): ResolvedDeadlineOptions {
   const timeout = (name: string, value: number | null | undefined, fallback: number | null) => {
     if (value === undefined) return fallback;
     if (value === null) return null;

@@ -29,6 +29,8 @@ export interface TokenCache {
    * fetches a fresh one; for calls that cannot be replayed.
    */
   invalidate(stale: CachedToken): void;
+  /** The cached token if one is ready now, without a promise: the call path's fast case. */
+  peek(): CachedToken | undefined;
   /** False for a fixed string, which a refresh cannot change. */
   readonly refreshable: boolean;
 }
@@ -54,6 +56,7 @@ export function createTokenCache(source: TokenSource): TokenCache {
       get: () => Promise.resolve(cached),
       refresh: () => Promise.resolve(cached),
       invalidate: () => {},
+      peek: () => cached,
       refreshable: false,
     };
   }
@@ -112,6 +115,7 @@ export function createTokenCache(source: TokenSource): TokenCache {
         state = { kind: "empty" };
       }
     },
+    peek: () => (state.kind === "ready" ? state.cached : undefined),
     refreshable: true,
   };
 }
