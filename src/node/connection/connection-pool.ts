@@ -2,6 +2,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type ConnectivityState, createEndpoint, type Endpoint } from "./endpoint.js";
 import { watchEndpointHealth } from "./endpoint-health.js";
+import type { Http2Connection } from "./http2-connection.js";
 import { notSentError } from "./not-sent-error.js";
 import type { Target } from "./parse-target.js";
 
@@ -48,6 +49,15 @@ export interface ConnectionPool {
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
   ): Promise<http2.ClientHttp2Stream>;
   notifyResponseByteRead(stream: http2.ClientHttp2Stream): void;
+  /**
+   * A stream opened at once on a ready connection with room (round robin over
+   * eligible endpoints), or undefined when the pool must first resolve,
+   * connect or wait: then use `connection()`. No promise on the hot path.
+   * `headers` must hold `:method` and `:path`.
+   */
+  openNow(headers: http2.OutgoingHttpHeaders, options: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream | undefined;
+  /** A connection with room for one more stream, connecting first if needed; rejects with an UNAVAILABLE "not sent" error. */
+  connection(): Promise<Http2Connection>;
   /** Resolves the target and starts connecting every endpoint, without a call. */
   warmUp(): Promise<void>;
   state(): ConnectivityState;
@@ -71,7 +81,12 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
   let dnsTimer: NodeJS.Timeout | undefined;
   let changed = signalOnce();
 
+  // The endpoints as an array for the per-call fast path, rebuilt only when the set changes.
+  let list: Endpoint[] | undefined;
+  const endpointList = () => (list ??= [...endpoints.values()]);
+
   const notify = () => {
+    list = undefined;
     changed.fire();
     changed = signalOnce();
     for (const listener of listeners) listener();
@@ -193,6 +208,25 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       return connection.request(method, path, headers, requestOptions);
     },
     notifyResponseByteRead() {},
+    openNow(headers, requestOptions) {
+      if (closed || endpoints.size === 0) return undefined;
+      // One pass over the endpoints from the round-robin cursor: the first
+      // eligible one with a roomy connection takes the stream.
+      const all = endpointList();
+      for (let i = 0; i < all.length; i++) {
+        const e = all[(next + i) % all.length]!;
+        if (!eligible(e)) continue;
+        const c = e.connectionNow();
+        if (c === undefined) continue;
+        next += i + 1;
+        return c.open(headers, requestOptions);
+      }
+      return undefined;
+    },
+    async connection() {
+      const endpoint = await pick();
+      return endpoint.connection();
+    },
     async warmUp() {
       await ensureResolved();
       for (const e of endpoints.values()) e.warmUp();

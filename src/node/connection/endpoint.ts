@@ -24,6 +24,8 @@ export interface Endpoint {
   lastError(): Error | undefined;
   /** A connection with room for one more stream, opening one if allowed; rejects when connecting fails. */
   connection(): Promise<Http2Connection>;
+  /** A ready connection with room for one more stream right now, or undefined: the synchronous fast path of `connection()`. */
+  connectionNow(): Http2Connection | undefined;
   /** Starts connecting in the background if idle. */
   warmUp(): void;
   /** Streams in flight finish, then every connection closes; the endpoint is done. */
@@ -133,6 +135,14 @@ export function createEndpoint(options: EndpointOptions): Endpoint {
         // callers waiting together must not all pile onto it.
         await (connecting ?? open());
       }
+    },
+    connectionNow() {
+      let best: Http2Connection | undefined;
+      for (const c of connections) {
+        if (!c.usable() || !c.hasCapacity()) continue;
+        if (best === undefined || c.activeStreams < best.activeStreams) best = c;
+      }
+      return best;
     },
     warmUp,
     drain() {

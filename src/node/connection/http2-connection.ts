@@ -44,6 +44,12 @@ export interface Http2Connection {
     options: Omit<http2.ClientSessionRequestOptions, "signal">,
     background?: boolean,
   ): http2.ClientHttp2Stream;
+  /**
+   * Opens a stream with headers that already hold `:method` and `:path`:
+   * the gRPC transport's path, which builds one header object per call and
+   * never copies it again.
+   */
+  open(headers: http2.OutgoingHttpHeaders, options: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream;
   /** Streams in flight finish, then the connection closes. */
   drain(): void;
   /** Closes at once; streams in flight fail. */
@@ -88,6 +94,9 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       session.destroy(error);
     }, options.connectTimeoutMs);
     timer.unref();
+    // gRPC sends small frames it wants on the wire now (PROTOCOL-HTTP2.md
+    // leaves it to the transport; grpc-js and grpc-go disable Nagle too).
+    session.once("connect", (_session: http2.ClientHttp2Session, socket: { setNoDelay?: (noDelay: boolean) => unknown }) => socket.setNoDelay?.(true));
     session.once("remoteSettings", () => {
       clearTimeout(timer);
       if (state !== "connecting") return;
@@ -175,6 +184,20 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     keepaliveTimer.unref();
   }
 
+  function track(stream: http2.ClientHttp2Stream): http2.ClientHttp2Stream {
+    activeStreams++;
+    clearTimeout(idleTimer);
+    session.ref();
+    stream.once("close", onStreamClose);
+    return stream;
+  }
+  function onStreamClose() {
+    activeStreams--;
+    if (activeStreams > 0) return;
+    if (state === "draining") session.close();
+    else armIdleTimer();
+  }
+
   const connection: Http2Connection = {
     origin,
     ready,
@@ -193,16 +216,11 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       // A background stream (our own health watch) neither keeps the process
       // alive nor keeps the connection from going idle.
       if (background) return stream;
-      activeStreams++;
-      clearTimeout(idleTimer);
-      session.ref();
-      stream.once("close", () => {
-        activeStreams--;
-        if (activeStreams > 0) return;
-        if (state === "draining") session.close();
-        else armIdleTimer();
-      });
-      return stream;
+      return track(stream);
+    },
+    open(headers, requestOptions) {
+      if (reserved > 0) reserved--;
+      return track(session.request(headers, requestOptions));
     },
     drain() {
       becomeUnusable("draining");
