@@ -8,8 +8,9 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { createClosableTransport, type ClosableTransport } from "../transport/closable-transport.js";
-import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
+import { resolveCallPolicy } from "../call/call-policy.js";
+import { createClosableTransport, DEFAULT_CLOSE_GRACE_MS, type ClosableTransport } from "../transport/closable-transport.js";
+import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
@@ -17,6 +18,10 @@ import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context
 import type { ConnectivityState } from "./connection/endpoint.js";
 import { createConnectionPool, type EndpointStatus } from "./connection/connection-pool.js";
 import { parseTarget } from "./connection/parse-target.js";
+import { createGrpcTransport as createOurGrpcTransport } from "./grpc/grpc-transport.js";
+
+// Sent as user-agent by our gRPC transport (PROTOCOL-HTTP2.md: "grpc-<language>-<implementation>/<version>" is a suggestion, not a rule).
+const userAgent = "userctl-rpc/0.1.0";
 
 /** A Node transport: a connect Transport you can watch and close. */
 export interface NodeTransport extends ClosableTransport {
@@ -42,10 +47,7 @@ export interface NodeTransport extends ClosableTransport {
  */
 export function createTransport(options: TransportOptions): NodeTransport {
   const protocol = validateTransportOptions(options);
-  const interceptors = createInterceptorStack(options, {
-    deadline: nodeAmbientDeadline,
-    correlationId: nodeAmbientCorrelationId,
-  });
+  const ambient = { deadline: nodeAmbientDeadline, correlationId: nodeAmbientCorrelationId };
   const tls = {
     ...(options.ca !== undefined && { ca: options.ca }),
     ...(options.cert !== undefined && { cert: options.cert }),
@@ -80,6 +82,10 @@ export function createTransport(options: TransportOptions): NodeTransport {
         ? new https.Agent({ keepAlive: true, ...tls })
         : new http.Agent({ keepAlive: true })
       : undefined;
+  if (protocol === "grpc" && pool !== undefined && options.useBinaryFormat !== false) {
+    return createOwnGrpcTransport(options, target.baseUrl, pool, resolveCallPolicy(options, ambient));
+  }
+  const interceptors = createInterceptorStack(options, ambient);
   const common = {
     baseUrl: target.baseUrl,
     interceptors,
@@ -115,13 +121,56 @@ export function createTransport(options: TransportOptions): NodeTransport {
       return closable.close(closeOptions);
     },
     activeCalls: closable.activeCalls,
-    [Symbol.asyncDispose]: () => closable.close(),
+    [Symbol.asyncDispose]() {
+      closed = true;
+      return closable.close();
+    },
     state,
     endpoints: () => pool?.endpoints() ?? [],
     onStateChange(listener) {
       return pool?.onStateChange(() => listener(state())) ?? (() => {});
     },
     connect: () => pool?.warmUp() ?? Promise.resolve(),
+  };
+}
+
+/**
+ * gRPC over HTTP/2 on our own transport (src/node/grpc/): the built-in
+ * policies run in its call loop, telemetry and logging around each call,
+ * your interceptors around each attempt.
+ */
+function createOwnGrpcTransport(
+  options: TransportOptions,
+  baseUrl: string,
+  pool: ReturnType<typeof createConnectionPool>,
+  policy: ReturnType<typeof resolveCallPolicy>,
+): NodeTransport {
+  const grpc = createOurGrpcTransport({
+    baseUrl,
+    pool,
+    policy,
+    callInterceptors: createCallInterceptors(options),
+    attemptInterceptors: options.interceptors ?? [],
+    readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    writeMaxBytes: options.writeMaxBytes,
+    sendEncoding: options.sendCompression,
+    compressMinBytes: options.compressMinBytes ?? 1024,
+    userAgent,
+  });
+  let closing: Promise<void> | undefined;
+  const close = (closeOptions: { graceMs?: number } = {}) =>
+    (closing ??= grpc.close(closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS).then(() => pool.close()));
+  const state = (): ConnectivityState => (closing !== undefined ? "closed" : pool.state());
+  return {
+    unary: grpc.unary,
+    stream: grpc.stream,
+    close,
+    activeCalls: grpc.activeCalls,
+    [Symbol.asyncDispose]: () => close(),
+    state,
+    endpoints: () => pool.endpoints(),
+    onStateChange: (listener) => pool.onStateChange(() => listener(state())),
+    connect: () => pool.warmUp(),
   };
 }
 

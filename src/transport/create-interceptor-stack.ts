@@ -41,11 +41,7 @@ export interface Ambient {
  * outside every interceptor (deadline and abort), so one conversion covers all.
  */
 export function createInterceptorStack(options: TransportOptions, ambient: Ambient = {}): Interceptor[] {
-  const stack: Interceptor[] = [];
-  if (options.telemetry !== undefined) stack.push(options.telemetry);
-  if (options.logger) {
-    stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
-  }
+  const stack = createCallInterceptors(options);
   if (ambient.guard) stack.push(ambient.guard);
   if (options.headers !== undefined) stack.push(createCallHeadersInterceptor(options.headers));
   if (options.correlation !== false) {
@@ -63,6 +59,20 @@ export function createInterceptorStack(options: TransportOptions, ambient: Ambie
   }
   stack.push(...(options.interceptors ?? []));
   if (ambient.network) stack.push(ambient.network);
+  return stack;
+}
+
+/**
+ * The interceptors that see a whole call, outermost first: telemetry, then
+ * logging. Our own gRPC transport on Node runs the built-in policies in its
+ * call loop and only these around it (and `interceptors` per attempt).
+ */
+export function createCallInterceptors(options: TransportOptions): Interceptor[] {
+  const stack: Interceptor[] = [];
+  if (options.telemetry !== undefined) stack.push(options.telemetry);
+  if (options.logger) {
+    stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
+  }
   return stack;
 }
 

@@ -163,7 +163,7 @@ class Reader implements EnvelopeReader {
     if (length > this.readMaxBytes) {
       this.reset();
       throw new ConnectError(
-        `received message of ${length} bytes exceeds the limit of ${this.readMaxBytes} bytes`,
+        `message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`,
         Code.ResourceExhausted,
       );
     }

@@ -143,7 +143,7 @@ function normalize(encoding: string | undefined): string | undefined {
 
 function tooLarge(readMaxBytes: number, cause: unknown): ConnectError {
   return new ConnectError(
-    `decompressed message exceeds the limit of ${readMaxBytes} bytes`,
+    `decompressed message size is larger than configured readMaxBytes ${readMaxBytes}`,
     Code.ResourceExhausted,
     undefined,
     undefined,

@@ -86,7 +86,7 @@ describe("createEnvelopeReader", () => {
     const reader = createEnvelopeReader(4194304);
     const error = catchError(() => reader.push(Uint8Array.of(0, 0xff, 0xff, 0xff, 0xff), () => {}));
     expect(error.code).toBe(Code.ResourceExhausted);
-    expect(error.rawMessage).toBe("received message of 4294967295 bytes exceeds the limit of 4194304 bytes");
+    expect(error.rawMessage).toBe("message size 4294967295 is larger than configured readMaxBytes 4194304");
   });
 
   it("fails with RESOURCE_EXHAUSTED at a prefix over the limit that was split across chunks", () => {
@@ -94,7 +94,7 @@ describe("createEnvelopeReader", () => {
     reader.push(Uint8Array.of(0, 0, 0), () => {});
     const error = catchError(() => reader.push(Uint8Array.of(0, 11), () => {}));
     expect(error.code).toBe(Code.ResourceExhausted);
-    expect(error.rawMessage).toBe("received message of 11 bytes exceeds the limit of 10 bytes");
+    expect(error.rawMessage).toBe("message size 11 is larger than configured readMaxBytes 10");
   });
 
   it("fails with RESOURCE_EXHAUSTED at a second message over the limit after a good one", () => {

@@ -59,7 +59,7 @@ describe("message compression", () => {
     for (const [encoding, bomb] of bombs) {
       const error = catchError(() => decompressMessage(encoding, bomb, 1024 * 1024));
       expect(error.code).toBe(Code.ResourceExhausted);
-      expect(error.rawMessage).toBe("decompressed message exceeds the limit of 1048576 bytes");
+      expect(error.rawMessage).toBe("decompressed message size is larger than configured readMaxBytes 1048576");
     }
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });

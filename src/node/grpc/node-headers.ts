@@ -1,0 +1,56 @@
+import type * as http2 from "node:http2";
+
+/**
+ * Request headers on our gRPC path are plain Node header objects from the
+ * method's base headers to `session.request`: a WHATWG `Headers` is built
+ * only where an interceptor or observer asks for one (call-path.md).
+ */
+
+/**
+ * Adds the entries of a `HeadersInit` (a `Headers`, pairs or a record) to a
+ * Node header object, names lower-cased; a repeated name joins its values
+ * with ", " as `Headers` does.
+ */
+export function appendHeadersInit(target: http2.OutgoingHttpHeaders, init: HeadersInit): void {
+  if (init instanceof Headers) {
+    init.forEach((value, name) => append(target, name, value));
+  } else if (Array.isArray(init)) {
+    for (const [name, value] of init) append(target, name.toLowerCase(), value);
+  } else {
+    for (const name in init) append(target, name.toLowerCase(), (init as Record<string, string>)[name]!);
+  }
+}
+
+function append(target: http2.OutgoingHttpHeaders, name: string, value: string): void {
+  const existing = target[name];
+  target[name] = existing === undefined ? value : `${String(existing)}, ${value}`;
+}
+
+/** Whether a `HeadersInit` sets `name` (lower case). */
+export function headersInitHas(init: HeadersInit | undefined, name: string): boolean {
+  if (init === undefined) return false;
+  if (init instanceof Headers) return init.has(name);
+  if (Array.isArray(init)) return init.some(([key]) => key.toLowerCase() === name);
+  for (const key in init) if (key.toLowerCase() === name) return true;
+  return false;
+}
+
+/** A `Headers` holding the non-pseudo fields of a Node request header object, for interceptors and observers. */
+export function headersFromOutgoing(fields: http2.OutgoingHttpHeaders): Headers {
+  const headers = new Headers();
+  for (const name in fields) {
+    if (name.charCodeAt(0) === 58 /* ":" */) continue;
+    const value = fields[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, String(value));
+  }
+  return headers;
+}
+
+/** The Node header object for `headers`, keeping the pseudo-headers of `base`. */
+export function outgoingFromHeaders(headers: Headers, base: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
+  const fields: http2.OutgoingHttpHeaders = { ":method": base[":method"], ":path": base[":path"] };
+  headers.forEach((value, name) => (fields[name] = value));
+  return fields;
+}

@@ -1,0 +1,106 @@
+import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createEnvelopeReader } from "./envelope.js";
+import type { GrpcCall } from "./grpc-call.js";
+import { readGrpcStatus } from "./grpc-status.js";
+import { decompressMessage } from "./message-compression.js";
+import { checkResponseHeaders, single, streamEndError } from "./response-validation.js";
+
+/** What a successful unary exchange returns; the message is decoded by the caller. */
+export interface UnaryOutcome {
+  readonly header: http2.IncomingHttpHeaders;
+  readonly bytes: Uint8Array;
+  readonly trailer: http2.IncomingHttpHeaders;
+}
+
+/**
+ * Sends one enveloped request on `stream` and reads the single response:
+ * one promise, no async iterables, the response bytes usually a view of the
+ * one DATA chunk (call-path.md). It settles once: with the outcome, the
+ * status the server sent, a protocol error, or — when the call is cancelled
+ * — the call's end reason, after resetting the stream with CANCEL.
+ */
+export function exchangeUnary(
+  call: GrpcCall,
+  stream: http2.ClientHttp2Stream,
+  frame: Uint8Array,
+  readMaxBytes: number,
+  origin: string,
+): Promise<UnaryOutcome> {
+  return new Promise<UnaryOutcome>((resolve, reject) => {
+    let header: http2.IncomingHttpHeaders | undefined;
+    let trailer: http2.IncomingHttpHeaders | undefined;
+    let flags = 0;
+    let message: Uint8Array | undefined;
+    let extra = false;
+    let streamError: unknown;
+    let settled = false;
+    const reader = createEnvelopeReader(readMaxBytes);
+    const session = stream.session;
+    const fail = (error: ConnectError) => {
+      if (settled) return;
+      settled = true;
+      call.interrupt = undefined;
+      if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+      reject(error);
+    };
+    call.interrupt = fail;
+    const onEnvelope = (f: number, data: Uint8Array) => {
+      if (message !== undefined) {
+        extra = true;
+        return;
+      }
+      flags = f;
+      message = data;
+    };
+    stream.on("response", (h) => {
+      header = h;
+      const error = checkResponseHeaders(h);
+      if (error instanceof ConnectError) fail(error);
+    });
+    stream.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      try {
+        reader.push(chunk, onEnvelope);
+      } catch (e) {
+        fail(ConnectError.from(e, Code.Internal));
+      }
+    });
+    stream.on("trailers", (t) => (trailer = t));
+    // Every stream error is ours to report: an 'error' without a listener would crash the process.
+    stream.on("error", (e) => (streamError = e));
+    stream.on("close", () => {
+      if (settled) return;
+      if (header === undefined) return fail(streamEndError(stream, session, streamError, origin, false));
+      // Trailers-only OK (grpc-status 0 in the headers): no message can follow.
+      if (readGrpcStatus(header) === null) {
+        return fail(new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented));
+      }
+      if (trailer === undefined) return fail(streamEndError(stream, session, streamError, origin, true));
+      const status = readGrpcStatus(trailer);
+      if (status === undefined) return fail(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal));
+      if (status !== null) return fail(status);
+      if (reader.pending > 0) {
+        try {
+          reader.end();
+        } catch (e) {
+          return fail(ConnectError.from(e, Code.Internal));
+        }
+      }
+      if (message === undefined) return fail(new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented));
+      if (extra) return fail(new ConnectError("protocol error: received extra output message for unary method", Code.Unimplemented));
+      let bytes = message;
+      if ((flags & 1) === 1) {
+        try {
+          bytes = decompressMessage(single(header["grpc-encoding"]), message, readMaxBytes);
+        } catch (e) {
+          return fail(ConnectError.from(e, Code.Internal));
+        }
+      }
+      settled = true;
+      call.interrupt = undefined;
+      resolve({ header, bytes, trailer });
+    });
+    stream.end(frame);
+  });
+}
