@@ -10,6 +10,7 @@ import {
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { SyncUsersRequestSchema } from "../../gen/user/v1/user_service_pb.js";
 import { toTypedError } from "../errors/to-typed-error.js";
+import { TypedConnectError } from "../errors/typed-errors.js";
 import { retryableCallKey } from "../interceptors/retryable-call.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import type { UserCallOptions } from "./call-options.js";
@@ -120,7 +121,8 @@ export function createUserClient(
     try {
       return await call();
     } catch (e) {
-      throw toTypedError(e);
+      // The transport typed it already, with its own retryable codes: keep that.
+      throw e instanceof TypedConnectError ? e : toTypedError(e);
     }
   };
   const toCreateRequest = (u: NewUserInput) => ({

@@ -22,36 +22,36 @@ const nodeRuntime: TransportRuntime = { protocols, defaultProtocol: "grpc", mult
  */
 export function validateTransportOptions(options: TransportOptions, runtime: TransportRuntime = nodeRuntime): Protocol {
   const allowed = runtime.protocols;
-  if (typeof options !== "object" || options === null) throw invalid("options", "must be an object");
+  if (typeof options !== "object" || options === null) throw invalidOption("options", "must be an object");
   const { baseUrl } = options;
   const several = Array.isArray(baseUrl) || (typeof baseUrl === "string" && baseUrl.startsWith("dns:"));
   if (several && !runtime.multipleEndpoints) {
-    throw invalid("baseUrl", "must be one http: or https: URL here (lists and dns: names are for Node)");
+    throw invalidOption("baseUrl", "must be one http: or https: URL here (lists and dns: names are for Node)");
   }
   if (Array.isArray(baseUrl)) {
-    if (baseUrl.length === 0) throw invalid("baseUrl", "is an empty list");
+    if (baseUrl.length === 0) throw invalidOption("baseUrl", "is an empty list");
     for (const url of baseUrl as unknown[]) checkUrl(url);
   } else if (typeof baseUrl === "string" && baseUrl.startsWith("dns:")) {
-    if (!/^dns:(\/\/\/)?[^/]+:\d{1,5}$/.test(baseUrl)) throw invalid("baseUrl", `"${baseUrl}" must look like "dns:///host:port"`);
+    if (!/^dns:(\/\/\/)?[^/]+:\d{1,5}$/.test(baseUrl)) throw invalidOption("baseUrl", `"${baseUrl}" must look like "dns:///host:port"`);
   } else {
     checkUrl(baseUrl);
   }
   if (options.protocol !== undefined && !protocols.includes(options.protocol)) {
-    throw invalid("protocol", `"${String(options.protocol)}" is not one of ${protocols.join(", ")}`);
+    throw invalidOption("protocol", `"${String(options.protocol)}" is not one of ${protocols.join(", ")}`);
   }
   if (options.protocol !== undefined && !allowed.includes(options.protocol)) {
-    throw invalid("protocol", `"${options.protocol}" is not available here; use ${allowed.join(" or ")}`);
+    throw invalidOption("protocol", `"${options.protocol}" is not available here; use ${allowed.join(" or ")}`);
   }
   if (options.httpVersion !== undefined && options.httpVersion !== "1.1" && options.httpVersion !== "2") {
-    throw invalid("httpVersion", `"${String(options.httpVersion)}" must be "1.1" or "2"`);
+    throw invalidOption("httpVersion", `"${String(options.httpVersion)}" must be "1.1" or "2"`);
   }
   const protocol = options.protocol ?? runtime.defaultProtocol;
   // Checked on the resolved protocol: the default gRPC cannot run over HTTP/1.1 either.
   if (protocol === "grpc" && options.httpVersion === "1.1") {
-    throw invalid("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
+    throw invalidOption("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
   }
   if (several && (protocol !== "grpc" && options.httpVersion === "1.1")) {
-    throw invalid("baseUrl", "several endpoints need HTTP/2; drop httpVersion \"1.1\"");
+    throw invalidOption("baseUrl", "several endpoints need HTTP/2; drop httpVersion \"1.1\"");
   }
   for (const name of [
     "readMaxBytes",
@@ -65,46 +65,47 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   ] as const) {
     const value = options[name];
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
-      throw invalid(name, `must be a positive integer, got ${String(value)}`);
+      throw invalidOption(name, `must be a positive integer, got ${String(value)}`);
     }
   }
   if (options.sendCompression !== undefined && options.sendCompression !== "gzip" && options.sendCompression !== "br") {
-    throw invalid("sendCompression", `"${String(options.sendCompression)}" must be "gzip" or "br"`);
+    throw invalidOption("sendCompression", `"${String(options.sendCompression)}" must be "gzip" or "br"`);
   }
   if (options.useBinaryFormat === false && protocol === "grpc") {
-    throw invalid("useBinaryFormat", "gRPC here speaks the binary format only");
+    throw invalidOption("useBinaryFormat", "gRPC here speaks the binary format only");
   }
   if (options.compressMinBytes !== undefined && (!Number.isSafeInteger(options.compressMinBytes) || options.compressMinBytes < 0)) {
-    throw invalid("compressMinBytes", `must be an integer >= 0, got ${String(options.compressMinBytes)}`);
+    throw invalidOption("compressMinBytes", `must be an integer >= 0, got ${String(options.compressMinBytes)}`);
   }
   if (options.useHttpGet !== undefined && typeof options.useHttpGet !== "boolean") {
-    throw invalid("useHttpGet", `must be a boolean, got ${String(options.useHttpGet)}`);
+    throw invalidOption("useHttpGet", `must be a boolean, got ${String(options.useHttpGet)}`);
   }
   if (options.useHttpGet === true && protocol !== "connect") {
-    throw invalid("useHttpGet", `only the Connect protocol sends GET requests, not ${protocol}`);
+    throw invalidOption("useHttpGet", `only the Connect protocol sends GET requests, not ${protocol}`);
   }
   if (options.telemetry !== undefined && typeof options.telemetry !== "function") {
-    throw invalid("telemetry", "must be the interceptor createTelemetryInterceptor() returns");
+    throw invalidOption("telemetry", "must be the interceptor createTelemetryInterceptor() returns");
   }
   if (options.healthCheck !== undefined && typeof options.healthCheck?.service !== "string") {
-    throw invalid("healthCheck", 'must be { service: "..." } ("" for the whole server)');
+    throw invalidOption("healthCheck", 'must be { service: "..." } ("" for the whole server)');
   }
   return protocol;
 }
 
 function checkUrl(baseUrl: unknown): void {
-  if (typeof baseUrl !== "string" || baseUrl === "") throw invalid("baseUrl", "is required");
+  if (typeof baseUrl !== "string" || baseUrl === "") throw invalidOption("baseUrl", "is required");
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw invalid("baseUrl", `"${baseUrl}" is not a valid URL`);
+    throw invalidOption("baseUrl", `"${baseUrl}" is not a valid URL`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalid("baseUrl", `"${baseUrl}" must use http: or https:`);
+    throw invalidOption("baseUrl", `"${baseUrl}" must use http: or https:`);
   }
 }
 
-function invalid(option: string, problem: string): ConnectError {
+/** The InvalidArgument error for a bad option, worded the same everywhere. */
+export function invalidOption(option: string, problem: string): ConnectError {
   return new ConnectError(`invalid option ${option}: ${problem}`, Code.InvalidArgument);
 }

@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import { invalidOption } from "../../transport/validate-transport-options.js";
 
 /** Where a transport's calls go: fixed origins, or a DNS name re-resolved now and then. */
 export interface Target {
@@ -13,7 +14,7 @@ export interface Target {
 /**
  * Reads `baseUrl`: one URL, a list of URLs (one endpoint each; same scheme
  * and path), or `dns:///host:port` (every A and AAAA record of host; TLS when
- * `tls` is true). Throws a clear error for anything else.
+ * `tls` is true). Throws an InvalidArgument ConnectError naming the problem for anything else.
  */
 export function parseTarget(baseUrl: string | readonly string[], tls: boolean): Target {
   if (typeof baseUrl === "string" && baseUrl.startsWith("dns:")) return dnsTarget(baseUrl, tls);
@@ -21,17 +22,17 @@ export function parseTarget(baseUrl: string | readonly string[], tls: boolean): 
     try {
       return new URL(u);
     } catch {
-      throw new Error(`baseUrl ${JSON.stringify(u)} is not a URL like "http://127.0.0.1:50051" or "dns:///host:port"`);
+      throw invalidOption("baseUrl", `${JSON.stringify(u)} is not a URL like "http://127.0.0.1:50051" or "dns:///host:port"`);
     }
   });
   const first = urls[0];
-  if (first === undefined) throw new Error("baseUrl is an empty list: give at least one URL");
+  if (first === undefined) throw invalidOption("baseUrl", "is an empty list: give at least one URL");
   for (const url of urls) {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new Error(`baseUrl ${url.href} must be http:// or https://`);
+      throw invalidOption("baseUrl", `${url.href} must be http:// or https://`);
     }
     if (url.protocol !== first.protocol || url.pathname !== first.pathname) {
-      throw new Error(`every baseUrl must share scheme and path: ${url.href} differs from ${first.href}`);
+      throw invalidOption("baseUrl", `every URL must share scheme and path: ${url.href} differs from ${first.href}`);
     }
   }
   const origins = [...new Set(urls.map((u) => u.origin))];
@@ -41,10 +42,10 @@ export function parseTarget(baseUrl: string | readonly string[], tls: boolean): 
 function dnsTarget(target: string, tls: boolean): Target {
   // dns:///host:port (no authority, as gRPC's name syntax has it) or dns:host:port.
   const match = /^dns:(?:\/\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(target);
-  if (!match) throw new Error(`baseUrl ${JSON.stringify(target)} must look like "dns:///host:port"`);
+  if (!match) throw invalidOption("baseUrl", `${JSON.stringify(target)} must look like "dns:///host:port"`);
   const host = match[1]!;
   const port = Number(match[2]);
-  if (port < 1 || port > 65535) throw new Error(`baseUrl ${target}: port ${port} is out of range`);
+  if (port < 1 || port > 65535) throw invalidOption("baseUrl", `${target}: port ${port} is out of range`);
   const scheme = tls ? "https" : "http";
   return {
     baseUrl: `${scheme}://${host}:${port}`,

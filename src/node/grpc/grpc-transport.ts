@@ -31,7 +31,7 @@ import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
 import { createMethodWires, type MethodWire } from "./method-wire.js";
-import { appendHeadersInit, headersFromOutgoing, headersInitHas, outgoingFromHeaders } from "./node-headers.js";
+import { assignHeadersInit, headersFromOutgoing, headersInitHas, outgoingFromHeaders } from "./node-headers.js";
 import { pumpRequests, ResponseStream } from "./stream-exchange.js";
 import { exchangeUnary } from "./unary-exchange.js";
 
@@ -123,7 +123,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const callHeaders = (wire: MethodWire, header: HeadersInit | undefined): http2.OutgoingHttpHeaders => {
     const fields: http2.OutgoingHttpHeaders = { ...wire.headers };
     for (const [name, value] of policy.headers) if (!headersInitHas(header, name)) fields[name] = value;
-    if (header !== undefined) appendHeadersInit(fields, header);
+    if (header !== undefined) assignHeadersInit(fields, header);
     const correlation = policy.correlation;
     if (correlation !== undefined && fields[correlation.headerName] === undefined) {
       fields[correlation.headerName] = correlation.ambient?.() || correlation.generateId();
@@ -377,7 +377,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
           return (await runUnary(wire, signal, timeoutMs, header, input, values)) as UnaryResponse<I, O>;
         }
         const outer = chain(options.callInterceptors, (req) => runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues));
-        return (await outer(unaryRequest(wire, signal ?? neverAborted(), new Headers(header), values, wire.request(input)))) as UnaryResponse<I, O>;
+        return (await outer(unaryRequest(wire, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, wire.request(input)))) as UnaryResponse<I, O>;
       } catch (e) {
         throw typed(e);
       }
@@ -397,7 +397,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
           return (await runStream(wire, signal, timeoutMs, header, input, values)) as StreamResponse<I, O>;
         }
         const outer = chain(options.callInterceptors, (req) => runStream(wire, req.signal, timeoutMs, req.header, (req as StreamRequest).message, req.contextValues));
-        const res = (await outer(streamRequest(wire, signal ?? neverAborted(), new Headers(header), values, input))) as StreamResponse<I, O>;
+        const res = (await outer(streamRequest(wire, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, input))) as StreamResponse<I, O>;
         return { ...res, message: typedMessages(res.message, undefined, typed) };
       } catch (e) {
         throw typed(e);
@@ -464,6 +464,18 @@ function chain(interceptors: readonly Interceptor[], next: (req: UnaryRequest | 
   let fn = next;
   for (let i = interceptors.length - 1; i >= 0; i--) fn = interceptors[i]!(fn);
   return fn;
+}
+
+/**
+ * The request headers call-level interceptors (telemetry, logging) see, as
+ * connect's own transports show them: the protocol's headers, the caller's
+ * timeout, then the caller's headers.
+ */
+function callLevelHeaders(wire: MethodWire, timeoutMs: number | undefined, header: HeadersInit | undefined): Headers {
+  const fields: http2.OutgoingHttpHeaders = { ...wire.headers };
+  if (timeoutMs !== undefined && timeoutMs > 0) fields["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
+  if (header !== undefined) assignHeadersInit(fields, header);
+  return headersFromOutgoing(fields);
 }
 
 function unaryRequest(wire: MethodWire, signal: AbortSignal, header: Headers, contextValues: ContextValues, message: Message): UnaryRequest {

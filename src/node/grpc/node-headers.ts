@@ -26,6 +26,21 @@ function append(target: http2.OutgoingHttpHeaders, name: string, value: string):
   target[name] = existing === undefined ? value : `${String(existing)}, ${value}`;
 }
 
+/**
+ * Sets the entries of a `HeadersInit` on a Node header object, replacing
+ * what is there: the caller's headers win over the method's and the
+ * transport's. Repeated names within `init` join with ", ".
+ */
+export function assignHeadersInit(target: http2.OutgoingHttpHeaders, init: HeadersInit): void {
+  if (init instanceof Headers) {
+    init.forEach((value, name) => (target[name] = value));
+    return;
+  }
+  const own: http2.OutgoingHttpHeaders = {};
+  appendHeadersInit(own, init);
+  Object.assign(target, own);
+}
+
 /** Whether a `HeadersInit` sets `name` (lower case). */
 export function headersInitHas(init: HeadersInit | undefined, name: string): boolean {
   if (init === undefined) return false;

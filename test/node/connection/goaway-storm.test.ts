@@ -122,17 +122,18 @@ describe("the Node transport under GOAWAY", () => {
     }
   });
 
-  it("reports a call whose stream the server refused, with no retry left, as UNAVAILABLE", async () => {
+  // Issue 12 item 5 changed this test: it used to expect the refused calls to
+  // fail with UNAVAILABLE when maxAttempts left no retry. gRFC A6 retries a
+  // refused stream transparently whatever the retry policy says; a server
+  // refusing every stream still ends in UNAVAILABLE, in bounded time
+  // (test/node/grpc/grpc-transport.test.ts).
+  it("retries the streams a GOAWAY refused on a new connection, even with maxAttempts 1", async () => {
     // GOAWAY after the first stream: the two calls sent with it on the same connection are refused.
     server = await startGoawayServer({ everyStreams: 1 });
     transport = createTransport({ baseUrl: server.url, auth: TEST_TOKEN, retry: { maxAttempts: 1 } });
     const users = createClient(UserService, transport);
-    const [first, ...refused] = await Promise.allSettled([users.listUsers({}), users.listUsers({}), users.listUsers({})]);
-    expect(first?.status).toBe("fulfilled");
-    const errors = await Promise.all(refused.map((r) => rejection(r.status === "rejected" ? Promise.reject(r.reason) : Promise.resolve())));
-    console.log(`refused streams surface as: ${errors.map((e) => `${Code[e.code]} "${e.message}"`).join(", ")}`);
-    // gRPC maps RST_STREAM REFUSED_STREAM to UNAVAILABLE (doc/PROTOCOL-HTTP2.md, "Errors"),
-    // so callers and outer retry loops see a retryable code, not INTERNAL.
-    for (const error of errors) expect(Code[error.code]).toBe("Unavailable");
+    const results = await Promise.allSettled([users.listUsers({}), users.listUsers({}), users.listUsers({})]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    expect(server.sessionsOpened()).toBeGreaterThanOrEqual(2);
   });
 });
