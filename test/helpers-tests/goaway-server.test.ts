@@ -110,6 +110,54 @@ describe("startGoawayServer", () => {
     expect(server.goawaysSent()).toBe(1);
   });
 
+  it("in racing mode, names the last served stream in GOAWAY and resets the streams still waiting with REFUSED_STREAM", async () => {
+    const server = await start({ mode: "racing", everyStreams: 5, admitMs: 20 });
+    const session = connect(server.url);
+    const goaways: { code: number; lastStreamId: number }[] = [];
+    session.on("goaway", (code, lastStreamId) => goaways.push({ code, lastStreamId }));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => checkHealth(session)));
+
+    const served = outcomes.filter((o) => "status" in o);
+    const refused = outcomes.filter((o) => "error" in o);
+    expect(served.map((o) => o.id).sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
+    expect(refused).toHaveLength(15);
+    for (const o of refused) {
+      expect(o.id).toBeGreaterThan(9);
+      expect(o.error.code).toBe("ERR_HTTP2_STREAM_ERROR");
+      expect(o.rstCode).toBe(http2.constants.NGHTTP2_REFUSED_STREAM);
+    }
+    await eventually(() => goaways.length > 0, "a GOAWAY");
+    // The close() after the explicit GOAWAY may repeat it, never with a higher id.
+    for (const goaway of goaways) expect(goaway).toEqual({ code: http2.constants.NGHTTP2_NO_ERROR, lastStreamId: 9 });
+    // Every stream the client sent reached the server: the waiting ones were refused by it, not by the client.
+    expect(server.streamsRefused()).toBe(15);
+    expect(server.streamsServed()).toBe(5);
+    expect(server.goawaysSent()).toBe(1);
+  });
+
+  it("in racing mode, counts served streams over the whole server, so the next GOAWAY spares a new session's first streams", async () => {
+    const server = await start({ mode: "racing", everyStreams: 3, admitMs: 5 });
+    const first = connect(server.url);
+    const refusedFirst = (await Promise.all(Array.from({ length: 5 }, () => checkHealth(first)))).filter((o) => "error" in o);
+    expect(refusedFirst).toHaveLength(2);
+    // Two streams on a new session: the server has served 3, so the GOAWAY comes with the 6th.
+    const second = connect(server.url);
+    const outcomes = await Promise.all([checkHealth(second), checkHealth(second)]);
+    expect(outcomes.every((o) => "status" in o && o.status === 200)).toBe(true);
+    expect(server.goawaysSent()).toBe(1);
+    expect(server.streamsRefused()).toBe(2);
+  });
+
+  it("in refuse-all mode, resets every stream with REFUSED_STREAM and serves none", async () => {
+    const server = await start({ mode: "refuse-all" });
+    const session = connect(server.url);
+    const outcomes = await Promise.all([checkHealth(session), checkHealth(session)]);
+    for (const o of outcomes) expect(o).toMatchObject({ rstCode: http2.constants.NGHTTP2_REFUSED_STREAM });
+    expect(server.streamsRefused()).toBe(2);
+    expect(server.streamsServed()).toBe(0);
+    expect(server.goawaysSent()).toBe(0);
+  });
+
   it("serves a new session after the previous one went away", async () => {
     const server = await start({ everyStreams: 1 });
     const first = connect(server.url);
@@ -175,5 +223,9 @@ describe("startGoawayServer", () => {
 
   it("rejects an everyStreams that is not a positive integer", async () => {
     await expect(startGoawayServer({ everyStreams: 0 })).rejects.toThrow(/everyStreams must be a positive integer/);
+  });
+
+  it("rejects an unknown mode", async () => {
+    await expect(startGoawayServer({ mode: "rude" as "idle" })).rejects.toThrow(/mode must be one of/);
   });
 });
