@@ -82,7 +82,7 @@ export function createTransport(options: TransportOptions): NodeTransport {
         ? new https.Agent({ keepAlive: true, ...tls })
         : new http.Agent({ keepAlive: true })
       : undefined;
-  if (protocol === "grpc" && pool !== undefined && options.useBinaryFormat !== false) {
+  if (protocol === "grpc" && pool !== undefined) {
     return createOwnGrpcTransport(options, target.baseUrl, pool, resolveCallPolicy(options, ambient));
   }
   const interceptors = createInterceptorStack(options, ambient);
@@ -156,6 +156,7 @@ function createOwnGrpcTransport(
     sendEncoding: options.sendCompression,
     compressMinBytes: options.compressMinBytes ?? 1024,
     userAgent,
+    json: options.useBinaryFormat === false ? { registry: options.jsonRegistry } : undefined,
   });
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { graceMs?: number } = {}) =>

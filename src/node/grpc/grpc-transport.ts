@@ -1,5 +1,5 @@
 import type * as http2 from "node:http2";
-import type { DescMessage, DescMethod, DescMethodStreaming, DescMethodUnary, MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageShape, Registry } from "@bufbuild/protobuf";
 import {
   Code,
   ConnectError,
@@ -52,6 +52,8 @@ export interface GrpcTransportOptions {
   sendEncoding: SendEncoding | undefined;
   compressMinBytes: number;
   userAgent: string;
+  /** Speak `application/grpc+json` instead of binary protobuf. */
+  json: { readonly registry: Registry | undefined } | undefined;
 }
 
 /** Our gRPC transport: a connect `Transport` you can close, with its call count. */
@@ -85,6 +87,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     userAgent: options.userAgent,
     sendEncoding: options.sendEncoding,
     deadline: policy.deadline,
+    json: options.json,
   });
   const origin = new URL(options.baseUrl).origin;
   let closing: ConnectError | undefined;

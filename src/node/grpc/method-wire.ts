@@ -1,5 +1,16 @@
 import type * as http2 from "node:http2";
-import { create, type DescMessage, type DescMethod, fromBinary, isMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  fromBinary,
+  fromJsonString,
+  isMessage,
+  type MessageShape,
+  type Registry,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
 import { defaultTimeoutMs, type ResolvedDeadlineOptions } from "../../interceptors/deadline-interceptor.js";
 import { grpcAcceptEncoding, type SendEncoding } from "./message-compression.js";
 
@@ -26,6 +37,8 @@ export interface MethodWireSettings {
   readonly userAgent: string;
   readonly sendEncoding: SendEncoding | undefined;
   readonly deadline: ResolvedDeadlineOptions | undefined;
+  /** The JSON codec (`application/grpc+json`) instead of binary protobuf, with the registry for Any. */
+  readonly json: { readonly registry: Registry | undefined } | undefined;
 }
 
 /** A per-transport cache of {@link MethodWire}s, keyed by the method descriptor. */
@@ -49,7 +62,7 @@ function methodWire(method: DescMethod, baseUrl: string, settings: MethodWireSet
   const headers: http2.OutgoingHttpHeaders = {
     ":method": "POST",
     ":path": `${prefix}/${name}`,
-    "content-type": "application/grpc+proto",
+    "content-type": settings.json === undefined ? "application/grpc+proto" : "application/grpc+json",
     te: "trailers",
     "user-agent": settings.userAgent,
     "grpc-accept-encoding": grpcAcceptEncoding,
@@ -64,7 +77,24 @@ function methodWire(method: DescMethod, baseUrl: string, settings: MethodWireSet
     headers,
     defaultTimeoutMs: settings.deadline === undefined ? undefined : defaultTimeoutMs(settings.deadline, method),
     request: (value) => (isMessage(value, input) ? value : create(input, value as never)),
+    ...(settings.json === undefined ? binaryCodec(input, output) : jsonCodec(input, output, settings.json.registry)),
+  };
+}
+
+function binaryCodec(input: DescMessage, output: DescMessage): Pick<MethodWire, "serialize" | "parse"> {
+  return {
     serialize: (message) => toBinary(input, message),
     parse: (bytes) => fromBinary(output, bytes),
+  };
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+function jsonCodec(input: DescMessage, output: DescMessage, registry: Registry | undefined): Pick<MethodWire, "serialize" | "parse"> {
+  const options = registry === undefined ? {} : { registry };
+  return {
+    serialize: (message) => utf8.encode(toJsonString(input, message, options)),
+    parse: (bytes) => fromJsonString(output, fromUtf8.decode(bytes), options),
   };
 }

@@ -39,7 +39,7 @@ export function checkResponseHeaders(header: http2.IncomingHttpHeaders): Connect
 function isGrpcContentType(value: string): boolean {
   if (!value.startsWith("application/grpc")) return false;
   const rest = value.length === 16 ? "" : value.slice(16);
-  return rest === "" || rest.startsWith("+proto") || rest.startsWith(";");
+  return rest === "" || rest.startsWith("+proto") || rest.startsWith("+json") || rest.startsWith(";");
 }
 
 /**
