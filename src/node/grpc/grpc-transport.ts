@@ -217,7 +217,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         ended(error);
       }
       if (call.ended !== undefined) throw call.ended;
-      if (call.remainingMs() <= 0) throw error.code === Code.DeadlineExceeded ? error : deadlineError(call, attempt);
+      if (call.remainingMs() <= 0) throw error.code === Code.DeadlineExceeded ? error : deadlineError(call, attempt, error);
       if (token !== undefined && isUnauthenticated(error)) {
         const auth = policy.auth!;
         auth.cache.invalidate(token);
@@ -458,8 +458,9 @@ function callTimeoutMs(policy: CallPolicy, wire: MethodWire, timeoutMs: number |
   return own;
 }
 
-function deadlineError(call: GrpcCall, attempt: number): ConnectError {
-  return new ConnectError(`deadline exceeded after ${Math.round(call.timeoutMs ?? 0)} ms calling ${call.name} (attempt ${attempt})`, Code.DeadlineExceeded);
+function deadlineError(call: GrpcCall, attempt: number, cause?: unknown): ConnectError {
+  const which = attempt > 1 ? ` (attempt ${attempt})` : "";
+  return new ConnectError(`deadline exceeded after ${Math.round(call.timeoutMs ?? 0)} ms calling ${call.name}${which}`, Code.DeadlineExceeded, undefined, undefined, cause);
 }
 
 /** Applies interceptors around `next`, the first in the list outermost (connect's order). */
@@ -564,8 +565,12 @@ function typedMessages<T>(messages: AsyncIterable<T>, call: GrpcCall | undefined
           return r;
         },
         (e: unknown) => {
+          // A server that ends the stream at the deadline (grpc-go resets it
+          // with CANCEL) beats our own timer by a hair: once the deadline has
+          // passed, the call ended by its deadline (PROTOCOL-HTTP2.md).
+          const error = call !== undefined && call.ended === undefined && call.remainingMs() <= 0 ? deadlineError(call, 1, e) : e;
           call?.finish();
-          throw typed(e);
+          throw typed(error);
         },
       ),
     return: async (value?: unknown) => {

@@ -11,10 +11,10 @@ import { connectionLostError, errorFromHttp2Failure, errorFromRstCode } from "./
  */
 
 /**
- * Checks the response headers. Returns the error the call ends with, null for
- * a trailers-only OK, or undefined when messages and trailers may follow.
+ * Checks the response headers. Returns the error the call ends with now, or
+ * undefined when messages and trailers may follow.
  */
-export function checkResponseHeaders(header: http2.IncomingHttpHeaders): ConnectError | null | undefined {
+export function checkResponseHeaders(header: http2.IncomingHttpHeaders): ConnectError | undefined {
   // Node.js gives `:status` as a number, whatever its header type says.
   const status = header[":status"] as unknown as number | undefined;
   const grpcStatus = readGrpcStatus(header);
@@ -29,7 +29,8 @@ export function checkResponseHeaders(header: http2.IncomingHttpHeaders): Connect
     if (grpcStatus instanceof ConnectError) return grpcStatus;
     return new ConnectError(`unsupported content type ${String(contentType)}: not a gRPC response`, Code.Unknown, metadataFromNode(header));
   }
-  if (grpcStatus !== undefined) return grpcStatus;
+  // A grpc-status here makes a trailers-only response only if nothing
+  // follows: the exchange decides at the end (a body or trailers win).
   const encodingError = checkEncoding(single(header["grpc-encoding"]));
   if (encodingError !== undefined) return encodingError;
   return undefined;
@@ -73,4 +74,35 @@ export function streamEndError(
 /** The one value of a response field that must not repeat (the first, if a server repeats it). */
 export function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The status a response ended with: its trailers', else — a trailers-only
+ * response — its headers' (PROTOCOL-HTTP2.md "Trailers-Only"), which count
+ * only when no message came. An error carries the response headers in its
+ * metadata too, as connect-es gives them. Returns null for OK, undefined
+ * when neither says anything.
+ */
+export function endStatus(
+  header: http2.IncomingHttpHeaders,
+  trailer: http2.IncomingHttpHeaders | undefined,
+  sawMessage: boolean,
+): ConnectError | null | undefined {
+  if (trailer !== undefined) {
+    const status = readGrpcStatus(trailer);
+    if (status instanceof ConnectError) mergeHeaders(status.metadata, header);
+    return status;
+  }
+  const fromHeader = readGrpcStatus(header);
+  if (fromHeader === undefined) return undefined;
+  if (sawMessage) {
+    return new ConnectError("protocol error: a trailers-only response (grpc-status in the headers) came with a message", Code.Internal);
+  }
+  return fromHeader;
+}
+
+function mergeHeaders(target: Headers, header: http2.IncomingHttpHeaders): void {
+  metadataFromNode(header).forEach((value, name) => {
+    if (!target.has(name)) target.append(name, value);
+  });
 }

@@ -3,9 +3,8 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createEnvelopeReader, type EnvelopeReader } from "./envelope.js";
 import type { GrpcCall } from "./grpc-call.js";
-import { readGrpcStatus } from "./grpc-status.js";
 import { decompressMessage } from "./message-compression.js";
-import { checkResponseHeaders, single, streamEndError } from "./response-validation.js";
+import { checkResponseHeaders, endStatus, single, streamEndError } from "./response-validation.js";
 
 type Message = MessageShape<DescMessage>;
 
@@ -53,7 +52,7 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
     stream.on("response", (h) => {
       this.header = h;
       const error = checkResponseHeaders(h);
-      if (error instanceof ConnectError) this.fail(error);
+      if (error !== undefined) this.fail(error);
       else this.notifyProgress(false);
     });
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -151,12 +150,12 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
     if (this.outcome !== undefined) return;
     const header = this.header;
     if (header === undefined) return this.settle(streamEndError(this.stream, this.session, this.streamError, this.origin, false), false);
-    const fromHeader = readGrpcStatus(header);
-    if (fromHeader === null) return this.settle(null, false);
     const trailer = this.trailer;
-    if (trailer === undefined) return this.settle(streamEndError(this.stream, this.session, this.streamError, this.origin, true), false);
-    const status = readGrpcStatus(trailer);
-    if (status === undefined) return this.settle(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal), false);
+    const status = endStatus(header, trailer, this.received > 0);
+    if (status === undefined) {
+      if (trailer === undefined) return this.settle(streamEndError(this.stream, this.session, this.streamError, this.origin, true), false);
+      return this.settle(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal), false);
+    }
     if (status !== null) return this.settle(status, false);
     if (this.reader.pending > 0) {
       try {

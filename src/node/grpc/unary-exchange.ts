@@ -2,9 +2,8 @@ import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createEnvelopeReader } from "./envelope.js";
 import type { GrpcCall } from "./grpc-call.js";
-import { readGrpcStatus } from "./grpc-status.js";
 import { decompressMessage } from "./message-compression.js";
-import { checkResponseHeaders, single, streamEndError } from "./response-validation.js";
+import { checkResponseHeaders, endStatus, single, streamEndError } from "./response-validation.js";
 
 /** What a successful unary exchange returns; the message is decoded by the caller. */
 export interface UnaryOutcome {
@@ -56,7 +55,7 @@ export function exchangeUnary(
     stream.on("response", (h) => {
       header = h;
       const error = checkResponseHeaders(h);
-      if (error instanceof ConnectError) fail(error);
+      if (error !== undefined) fail(error);
     });
     stream.on("data", (chunk: Buffer) => {
       if (settled) return;
@@ -72,13 +71,11 @@ export function exchangeUnary(
     stream.on("close", () => {
       if (settled) return;
       if (header === undefined) return fail(streamEndError(stream, session, streamError, origin, false));
-      // Trailers-only OK (grpc-status 0 in the headers): no message can follow.
-      if (readGrpcStatus(header) === null) {
-        return fail(new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented));
+      const status = endStatus(header, trailer, message !== undefined);
+      if (status === undefined) {
+        if (trailer === undefined) return fail(streamEndError(stream, session, streamError, origin, true));
+        return fail(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal));
       }
-      if (trailer === undefined) return fail(streamEndError(stream, session, streamError, origin, true));
-      const status = readGrpcStatus(trailer);
-      if (status === undefined) return fail(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal));
       if (status !== null) return fail(status);
       if (reader.pending > 0) {
         try {
@@ -99,7 +96,7 @@ export function exchangeUnary(
       }
       settled = true;
       call.interrupt = undefined;
-      resolve({ header, bytes, trailer });
+      resolve({ header, bytes, trailer: trailer ?? {} });
     });
     stream.end(frame);
   });
