@@ -1,4 +1,5 @@
 import { Code, ConnectError, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
+import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import type { EchoStatus } from "../../gen/grpc/testing/messages_pb.js";
 import { TestService } from "../../gen/grpc/testing/test_pb.js";
 import { createRpcServer, type RpcServer, type RpcServerOptions } from "../../src/server/index.js";
@@ -9,9 +10,17 @@ import { createRpcServer, type RpcServer, type RpcServerOptions } from "../../sr
 // shapes follow doc/interop-test-descriptions.md, kept to what the tests use:
 // payloads of the asked sizes, response_status echoed as the call's status.
 
-/** Fails with `status` when it is set (interop "status_code_and_message"). */
+/**
+ * Fails with `status` when it is set (interop "status_code_and_message"); an
+ * INVALID_ARGUMENT carries a google.rpc.BadRequest, to show rich details.
+ */
 function echoStatus(status: EchoStatus | undefined): void {
-  if (status && status.code !== 0) throw new ConnectError(status.message, status.code as Code);
+  if (!status || status.code === 0) return;
+  const details =
+    status.code === Code.InvalidArgument
+      ? [{ desc: BadRequestSchema, value: { fieldViolations: [{ field: "response_status", description: status.message }] } }]
+      : [];
+  throw new ConnectError(status.message, status.code as Code, undefined, details);
 }
 
 const zeros = (size: number) => ({ body: new Uint8Array(size) });
