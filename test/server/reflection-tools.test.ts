@@ -79,10 +79,14 @@ describe("standard tools against userctl serve, over reflection only", () => {
     expect(denied.stderr).toContain("unauthenticated");
   });
 
-  itWithTool(python, "grpcio's reflection client (v1alpha) lists the services and a service's methods", async (bin) => {
+  itWithTool(python, "grpcio's reflection client (v1alpha) lists the services and a service's methods, and grpcio sees UNIMPLEMENTED", async (bin) => {
     const run = await runTool(bin, [REFLECTION_CLIENT, address, "user.v1.UserService"]);
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { services: string[]; methods: string[] };
+    const result = JSON.parse(run.stdout) as { services: string[]; methods: string[]; unimplemented: { code: string; details: string } };
+    expect(result.unimplemented).toEqual({
+      code: "UNIMPLEMENTED",
+      details: "unknown service grpc.testing.UnimplementedService (calling /grpc.testing.UnimplementedService/UnimplementedCall)",
+    });
     expect(result.services).toEqual(expect.arrayContaining(["user.v1.UserService", "grpc.health.v1.Health"]));
     expect(result.methods).toEqual(expect.arrayContaining(["GetUser", "WatchUsers", "SyncUsers"]));
   });

@@ -1,4 +1,5 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
 import * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestService, UnimplementedService } from "../../gen/grpc/testing/test_pb.js";
@@ -24,6 +25,24 @@ describe("unknown methods and services", () => {
       expect(error?.rawMessage).toContain("/grpc.testing.UnimplementedService/UnimplementedCall");
     });
   }
+
+  it("are UNIMPLEMENTED for a @grpc/grpc-js client, not INTERNAL", async () => {
+    const client = new grpc.Client(new URL(kit.url).host, grpc.credentials.createInsecure());
+    try {
+      const status = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest(
+          "/grpc.testing.TestService/NoSuchMethod",
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          Buffer.alloc(0),
+          (error) => resolve(error),
+        ),
+      );
+      expect(status).toMatchObject({ code: grpc.status.UNIMPLEMENTED, details: "unknown method NoSuchMethod for service grpc.testing.TestService" });
+    } finally {
+      client.close();
+    }
+  });
 
   it("are a trailers-only gRPC response: HTTP 200, grpc-status 12 in the one HEADERS frame that ends the stream", async () => {
     const session = http2.connect(kit.url);

@@ -1,6 +1,7 @@
 """Lists a server's services and one service's methods over gRPC server
 reflection with grpcio's own reflection client (grpcio-reflection), which asks
-for grpc.reflection.v1alpha. Prints one JSON object; exits 1 on an RPC error.
+for grpc.reflection.v1alpha, and calls a method the server does not have.
+Prints one JSON object; exits 1 on an unexpected RPC error.
 
 usage: reflection_client.py HOST:PORT SERVICE
 """
@@ -24,7 +25,14 @@ def main() -> int:
         except grpc.RpcError as e:
             print(json.dumps({"error": str(e.code())}))
             return 1
-    print(json.dumps({"services": services, "methods": methods}))
+        # No stubs needed: the empty message is zero bytes either way.
+        unknown = channel.unary_unary("/grpc.testing.UnimplementedService/UnimplementedCall")
+        try:
+            unknown(b"", timeout=5)
+            unimplemented = {"code": "OK"}
+        except grpc.RpcError as e:
+            unimplemented = {"code": e.code().name, "details": e.details()}
+    print(json.dumps({"services": services, "methods": methods, "unimplemented": unimplemented}))
     return 0
 
 
