@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +16,9 @@ import { expectExit, failFirst, jsonLines, startCliServer, stall, userctl } from
 // reflection against our own server kit, and from .proto files against
 // grpc-go's interop server, which has no reflection (issue 16).
 
-const PROTO_ROOT = fileURLToPath(new URL("../../proto", import.meta.url));
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const PROTO_ROOT = join(REPO, "proto");
+const BUF = join(REPO, "node_modules", ".bin", "buf");
 const KIT_TOKEN = "kit-token";
 const TS = "grpc.testing.TestService";
 
@@ -219,6 +224,22 @@ describe("userctl for a foreign server without reflection: grpc-go's interop ser
     expectExit(failed, 7);
     expect(failed.stderr).toContain("error: permission_denied: no way");
     expectExit(await call("UnimplementedCall", []), 12);
+  });
+
+  itWithTool(interopServer, "takes the schema from a descriptor set (a buf image) as well", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "userctl-descriptor-set-"));
+    try {
+      const image = join(dir, "test.binpb");
+      execFileSync(BUF, ["build", PROTO_ROOT, "--path", join(PROTO_ROOT, "grpc/testing/test.proto"), "-o", image], { cwd: REPO });
+      const methods = await run(url, ["list", "--descriptor-set", image, TS]);
+      expectExit(methods, 0);
+      expect(methods.stdout.split("\n")).toContain(`${TS}/StreamingInputCall`);
+      const empty = await run(url, ["call", "--descriptor-set", image, `${TS}/EmptyCall`]);
+      expectExit(empty, 0);
+      expect(empty.stdout).toBe("{}\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   itWithTool(interopServer, "without --proto, says the server has no reflection", async () => {

@@ -1,4 +1,4 @@
-import { createFileRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, createFileRegistry, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -7,6 +7,7 @@ import {
   ServerReflection,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
+  ServerReflectionRequestSchema,
   ServerReflectionResponseSchema,
 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import {
@@ -14,7 +15,6 @@ import {
   ServerReflectionResponseSchema as ResponseV1AlphaSchema,
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import type { ServerReflectionRequestSchema } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { type KitTestServer, startKitTestServer } from "../helpers/kit-test-service.js";
 
 type Request = MessageInitShape<typeof ServerReflectionRequestSchema>["messageRequest"];
@@ -105,5 +105,35 @@ describe("server reflection on the server kit", () => {
     const [v1, alpha] = await Promise.all([ask(requests), ask(requests, ServerReflectionV1Alpha)]);
     // The same bytes on the wire: the two versions differ only in their package.
     expect(alpha.map((r) => toBinary(ResponseV1AlphaSchema, r as unknown as MessageShape<typeof ResponseV1AlphaSchema>))).toEqual(v1.map((r) => toBinary(ServerReflectionResponseSchema, r)));
+  });
+
+  it("finds extensions of the files given as reflectionFiles, by extendee and number", async () => {
+    // A proto2 file with an extendable message and one extension of it.
+    const proto = create(FileDescriptorProtoSchema, {
+      name: "ext/v1/ext.proto",
+      package: "ext.v1",
+      syntax: "proto2",
+      messageType: [{ name: "Base", extensionRange: [{ start: 100, end: 200 }] }],
+      extension: [{ name: "tag", number: 100, label: 1, type: 5, extendee: ".ext.v1.Base" }],
+    });
+    const file = createFileRegistry(proto, () => undefined).getFile("ext/v1/ext.proto")!;
+    const withExtensions = await startKitTestServer({ reflectionFiles: [file] });
+    try {
+      const client = createClient(ServerReflection, createGrpcTransport({ baseUrl: withExtensions.url }));
+      async function* requests() {
+        yield create(ServerReflectionRequestSchema, { messageRequest: { case: "allExtensionNumbersOfType", value: "ext.v1.Base" } });
+        yield create(ServerReflectionRequestSchema, {
+          messageRequest: { case: "fileContainingExtension", value: { containingType: "ext.v1.Base", extensionNumber: 100 } },
+        });
+        yield create(ServerReflectionRequestSchema, { messageRequest: { case: "fileContainingSymbol", value: "ext.v1.tag" } });
+      }
+      const responses: ServerReflectionResponse[] = [];
+      for await (const r of client.serverReflectionInfo(requests(), { timeoutMs: 5000 })) responses.push(r);
+      expect(responses[0]?.messageResponse).toMatchObject({ case: "allExtensionNumbersResponse", value: { baseTypeName: "ext.v1.Base", extensionNumber: [100] } });
+      expect(fileNames(responses[1])).toEqual(["ext/v1/ext.proto"]);
+      expect(fileNames(responses[2])).toEqual(["ext/v1/ext.proto"]);
+    } finally {
+      await withExtensions.server.close({ graceMs: 0 });
+    }
   });
 });

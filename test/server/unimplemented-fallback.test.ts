@@ -69,7 +69,7 @@ describe("unknown methods and services", () => {
     }
   });
 
-  it("are the Connect unimplemented error over Connect unary (HTTP 501) and a plain 404 for other requests", async () => {
+  it("are the Connect unimplemented error over Connect unary (HTTP 501) and streaming (end-of-stream message), and a plain 404 for other requests", async () => {
     const connect = await fetch(`${kit.url}/grpc.testing.TestService/NoSuchMethod`, {
       method: "POST",
       headers: { "content-type": "application/json", "connect-protocol-version": "1" },
@@ -77,6 +77,19 @@ describe("unknown methods and services", () => {
     });
     expect(connect.status).toBe(501);
     expect(await connect.json()).toEqual({ code: "unimplemented", message: "unknown method NoSuchMethod for service grpc.testing.TestService" });
+
+    const stream = await fetch(`${kit.url}/grpc.testing.TestService/NoSuchMethod`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "connect-protocol-version": "1" },
+      body: new Uint8Array(5),
+    });
+    expect(stream.status).toBe(200);
+    const body = Buffer.from(await stream.arrayBuffer());
+    // One end-of-stream envelope (flag 0x02) holding the error.
+    expect(body[0]).toBe(0x02);
+    expect(JSON.parse(body.subarray(5, 5 + body.readUInt32BE(1)).toString())).toEqual({
+      error: { code: "unimplemented", message: "unknown method NoSuchMethod for service grpc.testing.TestService" },
+    });
 
     const browser = await fetch(`${kit.url}/grpc.testing.TestService/NoSuchMethod`);
     expect(browser.status).toBe(404);
