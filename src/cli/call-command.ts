@@ -71,7 +71,11 @@ export const callCommand: Command = async (args, ctx) => {
     }
     return 0;
   } catch (e) {
-    if (stop.signal.aborted) return 0; // interrupted: the call was cancelled cleanly
+    // Ctrl-C is how one ends a server or bidi stream, as with watch; a unary or
+    // client-streaming call that is interrupted did not complete: CANCELLED.
+    const endsByInterrupt = method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming";
+    if (stop.signal.aborted && endsByInterrupt) return 0;
+    if (stop.signal.aborted) throw new ConnectError(`${method.name} interrupted`, Code.Canceled);
     throw e;
   } finally {
     restoreSignals();

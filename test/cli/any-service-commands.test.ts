@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnPeer, type PeerProcess } from "../interop/spawn-peer.js";
 import { goTool, itWithTool } from "../helpers/external-tool.js";
 import { type KitTestServer, startKitTestServer } from "../helpers/kit-test-service.js";
-import { runUserctl, type Run } from "../helpers/spawn-userctl.js";
+import { runUserctl, type Run, USERCTL } from "../helpers/spawn-userctl.js";
 import type { RunningServer } from "../helpers/test-server.js";
 import { createRpcServer } from "../../src/server/index.js";
 import { expectExit, failFirst, jsonLines, startCliServer, stall, userctl } from "./cli-test-kit.js";
@@ -126,6 +126,27 @@ describe("userctl for any service, over server reflection (TestService on the se
     const badLine = await call([`${TS}/StreamingInputCall`], '{"payload":{}}\n[1]\n');
     expectExit(badLine, 3);
     expect(badLine.stderr).toContain("line 2: expected a JSON object");
+  });
+
+  it("ends a bidi stream cleanly on SIGINT (exit 0) after printing what arrived", async () => {
+    const child = spawn(process.execPath, [USERCTL, "--url", kit.url, "--token", KIT_TOKEN, "call", `${TS}/FullDuplexCall`], {
+      env: { ...process.env, USERCTL_URL: "", USERCTL_TOKEN: "" },
+      timeout: 20_000,
+    });
+    let stdout = "";
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const firstLine = new Promise<void>((resolve) =>
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes("\n")) resolve();
+      }),
+    );
+    // stdin stays open: the stream would go on until interrupted.
+    child.stdin.write('{"responseParameters":[{"size":1}]}\n');
+    await firstLine;
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('{"payload":{"body":"AA=="}}\n');
   });
 
   it("says how to give the schema when the server has no reflection (UNIMPLEMENTED, 12)", async () => {
