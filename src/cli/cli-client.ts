@@ -12,6 +12,8 @@ import { UsageError } from "./usage-error.js";
 
 /** The clients a command calls through, built from the global flags. */
 export interface CliClient {
+  /** The transport of the global flags, for calls to any service (list, describe, call). */
+  transport: NodeTransport;
   users: UserClient;
   health: HealthClient;
   /** Options for every call: the --timeout deadline, and a signal that close() aborts. */
@@ -32,6 +34,7 @@ export function createCliClient(globals: GlobalFlags, io: Io, telemetry?: Interc
   const lifetime = new AbortController();
   const health = createHealthClient(transport);
   return {
+    transport,
     users,
     health,
     callOptions: {

@@ -26,6 +26,15 @@ commands:
   bulk-create [FILE|-]   create users from JSON lines (client streaming)
   sync [FILE|-]          update users from JSON lines (bidirectional streaming)
   health [SERVICE]       check (or --watch) the server's health
+
+commands for any service (schema from server reflection, or --proto / --descriptor-set):
+  list --services        list the server's services
+  list SERVICE           list a service's methods
+  describe SYMBOL        show a service, method, message or enum
+  call SERVICE/METHOD [JSON|-]
+                         call any method: unary, server/client streaming, bidi (JSON lines)
+
+run a server:
   serve                  run the reference UserService server (gRPC, gRPC-Web, Connect on one port)
   tour                   start a server in-process and walk every RPC (what npm start runs)
 

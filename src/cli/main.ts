@@ -1,9 +1,11 @@
 import type { CliClient } from "./cli-client.js";
 import { createCliClient } from "./cli-client.js";
 import { bulkCreateCommand, bulkCreateUsage } from "./bulk-create-command.js";
+import { callCommand, callUsage } from "./call-command.js";
 import type { Command, Io } from "./command.js";
 import { printError } from "./error-output.js";
 import { parseGlobalFlags } from "./global-flags.js";
+import { describeCommand, describeUsage } from "./describe-command.js";
 import { healthCommand, healthUsage } from "./health-command.js";
 import { listCommand, listUsage } from "./list-command.js";
 import { usage } from "./main-usage.js";
@@ -36,6 +38,9 @@ const commands: Record<string, { run: Command; usage: string }> = {
   "bulk-create": { run: bulkCreateCommand, usage: bulkCreateUsage },
   sync: { run: syncCommand, usage: syncUsage },
   health: { run: healthCommand, usage: healthUsage },
+  // Any service: over reflection, or from --proto / --descriptor-set.
+  describe: { run: describeCommand, usage: describeUsage },
+  call: { run: callCommand, usage: callUsage },
   // These two start their own server: the global flags do not apply.
   serve: { run: (args, { io }) => serveCommand(args, io), usage: serveUsage },
   tour: { run: (args, { io }) => tourCommand(args, io), usage: tourUsage },

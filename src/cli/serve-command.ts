@@ -14,7 +14,8 @@ import { UsageError } from "./usage-error.js";
 export const serveUsage = `usage: userctl serve [--host H] [--port P] [--token T | --no-auth] [--cert F --key F [--client-ca F]] [--grace-ms MS]
                     [--allow-origin ORIGIN]... [--no-demo] [--trace] [--fail-first N]
 
-Starts the reference UserService server: gRPC, gRPC-Web and Connect on one port,
+Starts the reference UserService server (with health and server reflection, which
+need no token): gRPC, gRPC-Web and Connect on one port,
 over HTTP/2 and HTTP/1.1. Runs until SIGINT or SIGTERM, then shuts down gracefully.
 
   --host H       address to bind (default 127.0.0.1)
@@ -108,7 +109,7 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
   const { url } = await server.listen(port, values.host);
   io.out(`userctl serve: listening on ${url}`);
   io.out(`  protocols: gRPC, gRPC-Web and Connect on one port (HTTP/2${tls ? " via ALPN" : " prior knowledge"} and HTTP/1.1)`);
-  io.out(`  services:  user.v1.UserService, grpc.health.v1.Health`);
+  io.out(`  services:  user.v1.UserService, grpc.health.v1.Health, grpc.reflection.v1 and v1alpha ServerReflection`);
   if (failFirst !== undefined && failFirst > 0) {
     io.err(`warning: --fail-first ${failFirst}: the first ${failFirst} call(s) of each UserService method fail with unavailable`);
   }

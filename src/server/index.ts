@@ -1,3 +1,9 @@
+export { createRpcServer } from "./rpc-server.js";
+export type { HttpHandler, RpcServer, RpcServerOptions } from "./rpc-server.js";
+export type { ServerTlsOptions } from "./dual-protocol-listener.js";
+export { createReflectionIndex } from "./reflection-index.js";
+export type { ReflectionIndex } from "./reflection-index.js";
+export { createReflectionService, createReflectionServiceV1Alpha } from "./reflection-service.js";
 export { createUserServiceServer } from "./user-service-server.js";
 export type { UserServiceServer, UserServiceServerOptions } from "./user-service-server.js";
 export { createMemoryUserRepository } from "./memory-user-repository.js";

@@ -1,19 +1,12 @@
-import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Interceptor } from "@connectrpc/connect";
 import { randomBytes } from "node:crypto";
-import { setMaxListeners } from "node:events";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import { createAmbientContextServerInterceptor } from "../node/ambient-context.js";
-import { createCallTracker } from "./call-tracker.js";
-import { createCorsPolicy } from "./cors-policy.js";
 import { createDemoAssets } from "./demo-assets.js";
-import { createDualProtocolListener, type ServerTlsOptions } from "./dual-protocol-listener.js";
-import { createHealthRegistry, type HealthRegistry } from "./health-registry.js";
-import { createHealthService } from "./health-service.js";
+import type { ServerTlsOptions } from "./dual-protocol-listener.js";
+import type { HealthRegistry } from "./health-registry.js";
 import { createMemoryUserRepository } from "./memory-user-repository.js";
-import { createServerAuthInterceptor } from "./server-auth-interceptor.js";
-import { createServerLoggingInterceptor, type ServerLogger } from "./server-logging-interceptor.js";
+import { createRpcServer } from "./rpc-server.js";
+import type { ServerLogger } from "./server-logging-interceptor.js";
 import type { UserRepository } from "./user-repository.js";
 import { createUserService } from "./user-service.js";
 
@@ -78,76 +71,28 @@ export interface UserServiceServer {
   activeCalls(): { unary: number; streams: number };
 }
 
-/** Creates the reference server: UserService and Health over gRPC, gRPC-Web and Connect on one port. */
+/** Creates the reference server: UserService, Health and reflection over gRPC, gRPC-Web and Connect on one port. */
 export function createUserServiceServer(options: UserServiceServerOptions = {}): UserServiceServer {
-  const graceMs = options.graceMs ?? 10_000;
-  if (!Number.isFinite(graceMs) || graceMs < 0) throw new Error(`graceMs must be >= 0, got ${graceMs}`);
   const token = options.auth === false ? undefined : (options.token ?? randomBytes(18).toString("base64url"));
   const repository = options.repository ?? createMemoryUserRepository();
-  const health = createHealthRegistry(["", UserService.typeName]);
-  const tracker = createCallTracker();
-  const shutdown = new AbortController();
-  // connect-node adds one listener per call in flight to the shutdown signal.
-  setMaxListeners(0, shutdown.signal);
-
-  const interceptors: Interceptor[] = [];
-  if (options.telemetry) interceptors.push(options.telemetry);
-  interceptors.push(tracker.interceptor);
-  if (options.log) interceptors.push(createServerLoggingInterceptor(options.log));
-  // Handlers run inside the call's deadline and correlation id, so calls they
-  // make with createTransport inherit both without passing them by hand.
-  interceptors.push(createAmbientContextServerInterceptor());
-  if (token !== undefined) interceptors.push(createServerAuthInterceptor({ token }));
-  interceptors.push(...(options.interceptors ?? []));
-
-  const handler = connectNodeAdapter({
-    routes(router: ConnectRouter) {
-      router.service(UserService, createUserService(repository));
-      router.service(Health, createHealthService(health));
-    },
-    interceptors,
-    shutdownSignal: shutdown.signal,
+  const demo = options.demo === false ? undefined : createDemoAssets(options.demo);
+  const server = createRpcServer({
+    routes: (router) => router.service(UserService, createUserService(repository)),
+    ...(token !== undefined && { token, publicMethods: [`${UserService.typeName}/CreateUser`] }),
+    ...(options.log && { log: options.log }),
+    ...(options.tls && { tls: options.tls }),
+    ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
+    ...(options.interceptors && { interceptors: options.interceptors }),
+    ...(options.telemetry && { telemetry: options.telemetry }),
+    ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
+    ...(demo && { httpHandler: demo }),
   });
-  const cors = createCorsPolicy(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {});
-  const demo = options.demo === false ? () => false : createDemoAssets(options.demo);
-  const listener = createDualProtocolListener(
-    (req, res) => cors(req, res) || demo(req, res) || handler(req, res),
-    options.tls ? { tls: options.tls } : {},
-  );
-
-  let closing: Promise<void> | undefined;
   return {
-    async listen(port = 0, host = "127.0.0.1") {
-      const bound = await listener.listen(port, host);
-      const scheme = options.tls ? "https" : "http";
-      const h = host.includes(":") ? `[${host}]` : host;
-      return { port: bound, url: `${scheme}://${h}:${bound}` };
-    },
-    close(closeOptions = {}) {
-      closing ??= (async () => {
-        const grace = closeOptions.graceMs ?? graceMs;
-        health.shutdown();
-        tracker.refuseNewCalls();
-        listener.stopAccepting();
-        await tracker.unaryDrained(grace);
-        shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
-        // Give cancelled streams a moment to send their final status (HTTP/2
-        // sessions close by themselves once their streams end), then cut the rest.
-        await tracker.allDrained(500);
-        listener.closeIdle();
-        await Promise.race([listener.closed(), delay(1000)]);
-        listener.destroyAll();
-        await listener.closed();
-      })();
-      return closing;
-    },
+    listen: (port, host) => server.listen(port, host),
+    close: (closeOptions) => server.close(closeOptions),
     token,
-    health,
+    health: server.health,
     repository,
-    activeCalls: () => tracker.active(),
+    activeCalls: () => server.activeCalls(),
   };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

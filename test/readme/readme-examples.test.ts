@@ -64,6 +64,7 @@ describe("README examples", () => {
         expect(stdout).toContain("user.v1.UserService/GetUser attempt 0\nuser.v1.UserService/GetUser 0\n");
         expect(stdout).toContain("'grpc.client.attempt.duration'");
       }
+      if (i === 3) expect(stdout).toContain("kit answered 3 bytes; serves grpc.health.v1.Health, grpc.reflection.v1.ServerReflection");
     }
   });
 });
