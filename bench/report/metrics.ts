@@ -20,6 +20,8 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = {
   rssBytesPerStream: { label: "RSS B/stream", better: "lower" },
   openMs: { label: "ms to open all", better: "lower" },
   coldStartMs: { label: "ms to first call", better: "lower" },
+  windowCalls: { label: "calls in the measured window (streams for streaming)", better: "higher" },
+  minCallsMet: { label: "1 if the window reached its minimum of calls, 0 if its time bound cut it short", better: "higher" },
 };
 
 /** The metrics the table shows for a scenario (the JSON has every one). */
