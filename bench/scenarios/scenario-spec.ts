@@ -49,6 +49,10 @@ export interface OpenStreamsSpec {
   streams: number;
   /** Streams being opened at the same time. */
   openConcurrency: number;
+  /** No stream starts opening after this many ms; the figures are per stream that opened. */
+  openTimeoutMs: number;
+  /** Streams still opening at openTimeoutMs get this much longer for their first event, then are left out. */
+  openGraceMs: number;
 }
 
 /** Process start to the first GetUser answer, in a fresh process. */
