@@ -21,8 +21,6 @@ export interface OpenedStreams {
   abandoned: number;
 }
 
-const gaveUp = Symbol("gave up");
-
 /**
  * Opens held streams, `concurrency` at a time, until `streams` are open or
  * `openTimeoutMs` has passed; the ones opening by then get `openGraceMs`
@@ -34,23 +32,39 @@ export async function openHeldStreams(open: () => Promise<HeldStream>, options: 
   const held: HeldStream[] = [];
   const started = performance.now();
   const stopAt = started + options.openTimeoutMs;
-  let giveUp!: () => void;
-  const givenUp = new Promise<typeof gaveUp>((resolve) => (giveUp = () => resolve(gaveUp)));
+  // The openers waiting now, so that the end of the grace can release them. Not a
+  // Promise.race against one shared promise: that keeps a reaction per stream alive
+  // on it, which the heap per stream would count.
+  const waiting = new Set<(stream: HeldStream | undefined) => void>();
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const stopTimer = setTimeout(() => (graceTimer = setTimeout(giveUp, options.openGraceMs)), options.openTimeoutMs);
+  const stopTimer = setTimeout(() => {
+    graceTimer = setTimeout(() => {
+      for (const release of waiting) release(undefined);
+    }, options.openGraceMs);
+  }, options.openTimeoutMs);
   let next = 0;
   let abandoned = 0;
+  const openOne = () =>
+    new Promise<HeldStream | undefined>((resolve, reject) => {
+      const settle = (stream: HeldStream | undefined) => {
+        waiting.delete(settle);
+        resolve(stream);
+      };
+      waiting.add(settle);
+      open().then(settle, (error: unknown) => {
+        // Once given up on, a stream failing is too late to fail the run.
+        if (waiting.delete(settle)) reject(error);
+      });
+    });
   const opener = async () => {
     while (next < options.streams && performance.now() < stopAt) {
       next++;
-      const opening = open();
-      const result = await Promise.race([opening, givenUp]);
-      if (result === gaveUp) {
+      const stream = await openOne();
+      if (stream === undefined) {
         abandoned++;
-        opening.catch(() => {}); // too late to count, and to fail the run
         return;
       }
-      held.push(result);
+      held.push(stream);
     }
   };
   try {
