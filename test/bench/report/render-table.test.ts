@@ -116,6 +116,15 @@ describe("renderTable", () => {
     expect(text).toContain("- open-streams: not every stream opened within the time bound (grpc-js: 1 of 1 runs, median 7,412 streams); the figures are per stream that opened.");
     expect(text).not.toContain("grpc-js: 0 of");
   });
+
+  it("says once when every stack's window fell short alike", () => {
+    const s = createSampleStore();
+    for (const stack of ["ours-full", "ours-bare", "connect-node", "grpc-js", "grpc-js-full", "raw-http2"] as const) {
+      s.add(stack, { scenario: "latency-small", metrics: { p99Ms: 9, windowCalls: 90, minCallsMet: 0 }, ops: 1 });
+    }
+    const text = renderTable({ title: "t", lines: [] }, collectResults(s, ["latency-small"]), undefined);
+    expect(text).toContain("- latency-small: the window reached its time bound before its minimum of calls (every stack: 1 of 1 runs, median 90 calls).");
+  });
 });
 
 describe("formatFigure", () => {
