@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { runProfile } from "./profile/run-profile.js";
 import { readBundleSizes } from "./report/bundle-sizes.js";
 import { collectResults, missingFigures } from "./report/collect-results.js";
+import { evaluateGoals } from "./report/goals.js";
 import { renderTable } from "./report/render-table.js";
 import type { ResultsDocument } from "./report/results-document.js";
 import { createSampleStore } from "./report/sample-store.js";
@@ -28,7 +29,7 @@ import { createSeededRandom } from "./run/seeded-random.js";
 import { STACK_NAMES } from "./stacks/bench-client.js";
 
 const CONNECTIONS =
-  "one HTTP/2 connection per stack: ours with maxConnections 1 (the default 4 opens a second only at the server's stream limit, 20,000 here), connect-node's and grpc-js's defaults, one raw session";
+  "one HTTP/2 connection per stack: ours with maxConnections 1 (the default 4 opens a second only at the server's stream limit, 20,000 here), connect-node's and grpc-js's defaults (both grpc-js stacks), one raw session";
 
 const repositoryRoot = fileURLToPath(new URL("..", import.meta.url));
 const resultsDir = join(repositoryRoot, "bench/results");
@@ -102,7 +103,8 @@ async function main(): Promise<number> {
           `Seed ${options.seed} (replay with \`--seed ${options.seed}\`); ${settings.repeats} runs per stack and scenario, each in a fresh process, interleaved in random order; ${durationSec} s in all.`,
           `Library: dist/ ${libraryBuild}. Connections: ${CONNECTIONS}.`,
           `Latency at fixed rates (open loop, from each call's scheduled start), ${settings.latency.rateFraction * 100}% of the slowest stack's closed-loop capacity: ${Object.entries(rates).map(([size, rate]) => `${size} ${rate.toLocaleString("en-US")}/s`).join(", ")}.`,
-          `open-streams holds ${settings.openStreams.streams.toLocaleString("en-US")} WatchUsers streams${options.mode === "quick" ? " (quick mode: 1,000, not 10,000)" : ""}. Web bundle sizes: bench/bundle-size/bundle-size.json (esbuild ${bundleSizes?.esbuild ?? "?"}), not rebuilt.`,
+          `Measured windows: unary at least ${settings.unary.durationMs} ms and ${settings.unary.minCalls} calls (within ${settings.unary.maxDurationMs / 1000} s), streaming at least ${settings.streaming.durationMs} ms and ${settings.streaming.minCalls} streams (within ${settings.streaming.maxDurationMs / 1000} s), fixed-rate latency ${settings.latency.minCalls} calls (within ${settings.latency.maxDurationMs / 1000} s).`,
+          `open-streams holds ${settings.openStreams.streams.toLocaleString("en-US")} WatchUsers streams${options.mode === "quick" ? " (quick mode: 1,000, not 10,000)" : ""}, opened within ${settings.openStreams.openTimeoutMs / 1000} s. Web bundle sizes: bench/bundle-size/bundle-size.json (esbuild ${bundleSizes?.esbuild ?? "?"}), not rebuilt.`,
         ],
       },
       rows,
@@ -122,6 +124,7 @@ async function main(): Promise<number> {
       stacks: STACK_NAMES,
       connections: CONNECTIONS,
       results: rows,
+      goals: evaluateGoals(rows),
       bundleSizes,
     };
     const base = join(resultsDir, options.mode === "full" ? "latest" : "latest-quick");

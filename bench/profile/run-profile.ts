@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { profileSpec } from "../run/bench-plan.js";
+import { longestMs, profileSpec } from "../run/bench-plan.js";
 import type { ProfileRequest } from "../run/bench-options.js";
 import { runNodeChild } from "../run/child-processes.js";
 import type { ChildJob } from "../scenarios/scenario-spec.js";
@@ -43,7 +43,7 @@ export async function runProfile(request: ProfileRequest, context: ProfileContex
         JSON.stringify(job),
       ],
       cpu: context.clientCpu,
-      timeoutMs: 2 * ("durationMs" in spec ? spec.warmupMs + spec.durationMs : 0) + 90_000,
+      timeoutMs: 2 * longestMs(spec) + 90_000,
     });
     const result = lines.find((l) => l.type === "result");
     if (result === undefined) throw new Error(`stack ${stack}, scenario ${request.scenario}: the profiled child reported no result`);

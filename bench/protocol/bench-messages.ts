@@ -77,6 +77,13 @@ export const BULK_CREATE_REQUEST = {
   requestId: "9f1c2f0e-6a4b-4c1e-8d2a-5b7e3c9d1a20",
 } as const;
 
+/**
+ * The bearer token the stacks that authenticate send (ours-full through its
+ * `auth` option, grpc-js-full as `authorization` metadata). The bench server
+ * does not check it; it is there so that both pay for carrying it.
+ */
+export const BENCH_TOKEN = "bench-token";
+
 /** Each SyncUsersRequest of the bidi scenario: rename user u-42. */
 export const SYNC_REQUEST = { userId: "u-42", name: "Ada King" } as const;
 

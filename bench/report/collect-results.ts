@@ -6,6 +6,9 @@ import type { SampleStore } from "./sample-store.js";
 /** The peers every figure is compared with. */
 export const GRPC_JS: StackName = "grpc-js";
 export const RAW: StackName = "raw-http2";
+/** The peers ours-full is also compared with: grpc-js sending what it sends, and ours without policies. */
+export const GRPC_JS_FULL: StackName = "grpc-js-full";
+export const OURS_BARE: StackName = "ours-bare";
 
 /** One stack's figure for one metric: median and spread of its samples, and ratios of medians. */
 export interface StackFigure extends Summary {
@@ -14,6 +17,10 @@ export interface StackFigure extends Summary {
   ratioToGrpcJs: number | undefined;
   /** This stack's median ÷ the raw floor's median. */
   ratioToRaw: number | undefined;
+  /** This stack's median ÷ grpc-js-full's median (like for like with ours-full). */
+  ratioToGrpcJsFull: number | undefined;
+  /** This stack's median ÷ ours-bare's median (for ours-full: what its policies cost). */
+  ratioToOursBare: number | undefined;
 }
 
 /** One row of results: a metric of a scenario, for every stack that produced it. */
@@ -46,7 +53,13 @@ export function collectResults(store: SampleStore, scenarios: readonly string[])
       };
       const stacks: Partial<Record<StackName, StackFigure>> = {};
       for (const [stack, summary] of summaries) {
-        stacks[stack] = { ...summary, ratioToGrpcJs: ratio(summary.median, GRPC_JS), ratioToRaw: ratio(summary.median, RAW) };
+        stacks[stack] = {
+          ...summary,
+          ratioToGrpcJs: ratio(summary.median, GRPC_JS),
+          ratioToRaw: ratio(summary.median, RAW),
+          ratioToGrpcJsFull: ratio(summary.median, GRPC_JS_FULL),
+          ratioToOursBare: ratio(summary.median, OURS_BARE),
+        };
       }
       rows.push({ scenario, metric, label: definition.label, better: definition.better, shown: shown.includes(metric), stacks });
     }

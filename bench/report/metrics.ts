@@ -19,7 +19,11 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = {
   heapBytesPerStream: { label: "heap B/stream", better: "lower" },
   rssBytesPerStream: { label: "RSS B/stream", better: "lower" },
   openMs: { label: "ms to open all", better: "lower" },
+  streamsOpened: { label: "streams opened within the time bound", better: "higher" },
+  allStreamsOpened: { label: "1 if every stream opened within the time bound, else 0", better: "higher" },
   coldStartMs: { label: "ms to first call", better: "lower" },
+  windowCalls: { label: "calls in the measured window (streams for streaming)", better: "higher" },
+  minCallsMet: { label: "1 if the window reached its minimum of calls, 0 if its time bound cut it short", better: "higher" },
 };
 
 /** The metrics the table shows for a scenario (the JSON has every one). */

@@ -3,6 +3,7 @@ import type { BenchMode, ModeSettings } from "../run/bench-plan.js";
 import type { StackName } from "../stacks/bench-client.js";
 import type { BundleSizes } from "./bundle-sizes.js";
 import type { ResultRow } from "./collect-results.js";
+import type { GoalResult } from "./goals.js";
 
 /** bench/results/latest.json: everything a run measured, raw samples included. */
 export interface ResultsDocument {
@@ -22,8 +23,10 @@ export interface ResultsDocument {
   stacks: readonly StackName[];
   /** How each stack connects, for the reader. */
   connections: string;
-  /** Median, spread, samples and ratios (÷ grpc-js, ÷ raw-http2) per scenario, metric and stack. */
+  /** Median, spread, samples and ratios (÷ grpc-js, ÷ raw-http2, ÷ grpc-js-full, ÷ ours-bare) per scenario, metric and stack. */
   results: ResultRow[];
+  /** The goals of issue #12 judged on this run: ours-full's ratio, its target, met or not. */
+  goals: GoalResult[];
   /** From bench/bundle-size/bundle-size.json. */
   bundleSizes: BundleSizes | undefined;
 }

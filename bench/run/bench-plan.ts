@@ -7,19 +7,45 @@ export type BenchMode = "full" | "quick";
 /** Unary calls in flight for the closed-loop scenarios. */
 export const CONCURRENCIES = [1, 16, 128] as const;
 
+/**
+ * A measured window: it ends once `durationMs` has passed AND `minCalls`
+ * calls (streams, for the streaming scenarios) completed, and no call
+ * starts after `maxDurationMs` (see scenarios/measure-window.ts). A slow,
+ * busy machine thus measures more time rather than fewer calls.
+ */
+export interface WindowSettings {
+  warmupMs: number;
+  durationMs: number;
+  minCalls: number;
+  maxDurationMs: number;
+}
+
 /** How long and how often each mode measures. */
 export interface ModeSettings {
   /** Times each (stack, scenario) runs, each time in a fresh process, in a random order per round. */
   repeats: number;
-  unary: { firstWarmupMs: number; warmupMs: number; durationMs: number };
-  streaming: { warmupMs: number; durationMs: number; serverMessages: number; clientMessages: number; bidiRounds: number };
-  openStreams: { streams: number; openConcurrency: number };
+  /** firstWarmupMs replaces warmupMs for the first scenario of a process (JIT, connection). */
+  unary: WindowSettings & { firstWarmupMs: number };
+  streaming: WindowSettings & { serverMessages: number; clientMessages: number; bidiRounds: number };
+  openStreams: {
+    streams: number;
+    /** Streams being opened at the same time. */
+    openConcurrency: number;
+    /** No stream starts opening after this; the figures count the streams that opened (see scenarios/open-held-streams.ts). */
+    openTimeoutMs: number;
+    /** How much longer the streams already opening at openTimeoutMs get to receive their first event. */
+    openGraceMs: number;
+  };
   latency: {
     warmupMs: number;
-    /** The window lasts long enough for targetSamples calls at the rate, within these bounds. */
+    /**
+     * The fixed-rate window makes at least minCalls calls and lasts at least
+     * minDurationMs, but no longer than maxDurationMs (fewer calls are then
+     * reported, see report/shortfall-notes.ts).
+     */
     minDurationMs: number;
+    minCalls: number;
     maxDurationMs: number;
-    targetSamples: number;
     /** The fixed rate is this fraction of the slowest stack's best closed-loop calls/s for the size, measured in the same run. */
     rateFraction: number;
   };
@@ -28,17 +54,19 @@ export interface ModeSettings {
 export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
   full: {
     repeats: 5,
-    unary: { firstWarmupMs: 300, warmupMs: 100, durationMs: 400 },
-    streaming: { warmupMs: 200, durationMs: 500, serverMessages: 1000, clientMessages: 1000, bidiRounds: 200 },
-    openStreams: { streams: 10_000, openConcurrency: 200 },
-    latency: { warmupMs: 200, minDurationMs: 800, maxDurationMs: 1200, targetSamples: 800, rateFraction: 0.4 },
+    unary: { firstWarmupMs: 300, warmupMs: 100, durationMs: 400, minCalls: 500, maxDurationMs: 4_000 },
+    streaming: { warmupMs: 200, durationMs: 500, minCalls: 10, maxDurationMs: 4_000, serverMessages: 1000, clientMessages: 1000, bidiRounds: 200 },
+    openStreams: { streams: 10_000, openConcurrency: 200, openTimeoutMs: 60_000, openGraceMs: 5_000 },
+    latency: { warmupMs: 200, minDurationMs: 800, minCalls: 800, maxDurationMs: 4_000, rateFraction: 0.4 },
   },
   quick: {
     repeats: 2,
-    unary: { firstWarmupMs: 100, warmupMs: 50, durationMs: 150 },
-    streaming: { warmupMs: 100, durationMs: 200, serverMessages: 500, clientMessages: 500, bidiRounds: 100 },
-    openStreams: { streams: 1_000, openConcurrency: 200 },
-    latency: { warmupMs: 100, minDurationMs: 300, maxDurationMs: 500, targetSamples: 300, rateFraction: 0.4 },
+    // Shorter windows than before the minimum of calls existed: that minimum now keeps a busy machine's windows meaningful.
+    // A tight upper bound: CI only needs every number, and a loaded machine must not double its time.
+    unary: { firstWarmupMs: 100, warmupMs: 50, durationMs: 100, minCalls: 100, maxDurationMs: 500 },
+    streaming: { warmupMs: 100, durationMs: 100, minCalls: 3, maxDurationMs: 500, serverMessages: 500, clientMessages: 500, bidiRounds: 100 },
+    openStreams: { streams: 1_000, openConcurrency: 200, openTimeoutMs: 15_000, openGraceMs: 2_000 },
+    latency: { warmupMs: 100, minDurationMs: 200, minCalls: 100, maxDurationMs: 600, rateFraction: 0.4 },
   },
 };
 
@@ -68,25 +96,31 @@ export const SCENARIO_NAMES: readonly string[] = [
 export function throughputFamilies(mode: BenchMode): Family[] {
   const s = MODE_SETTINGS[mode];
   const unary: UnarySpec[] = MESSAGE_SIZES.flatMap((size) =>
-    CONCURRENCIES.map((concurrency) => ({ kind: "unary" as const, name: unaryName(size, concurrency), size, concurrency, warmupMs: s.unary.warmupMs, durationMs: s.unary.durationMs })),
+    CONCURRENCIES.map((concurrency) => ({ kind: "unary" as const, name: unaryName(size, concurrency), size, concurrency, ...windowOf(s.unary) })),
   );
   // The first scenario also warms the process up (JIT, connection).
   unary[0] = { ...unary[0]!, warmupMs: s.unary.firstWarmupMs };
   const stream = s.streaming;
   const streaming: ScenarioSpec[] = [
-    { kind: "server-stream", name: "server-stream", messagesPerStream: stream.serverMessages, warmupMs: stream.warmupMs, durationMs: stream.durationMs },
-    { kind: "client-stream", name: "client-stream", messagesPerStream: stream.clientMessages, warmupMs: stream.warmupMs, durationMs: stream.durationMs },
-    { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: stream.bidiRounds, warmupMs: stream.warmupMs, durationMs: stream.durationMs },
+    { kind: "server-stream", name: "server-stream", messagesPerStream: stream.serverMessages, ...windowOf(stream) },
+    { kind: "client-stream", name: "client-stream", messagesPerStream: stream.clientMessages, ...windowOf(stream) },
+    { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: stream.bidiRounds, ...windowOf(stream) },
   ];
+  const open = s.openStreams;
   return [
     { name: "unary", scenarios: unary, timeoutMs: boundFor(unary) },
     { name: "streaming", scenarios: streaming, timeoutMs: boundFor(streaming) },
-    { name: "open-streams", scenarios: [{ kind: "open-streams", name: "open-streams", ...s.openStreams }], timeoutMs: 90_000 },
+    // Beyond opening: start-up, warm-up, GC and ending every stream, far quicker than opening on every stack.
+    { name: "open-streams", scenarios: [{ kind: "open-streams", name: "open-streams", ...open }], timeoutMs: open.openTimeoutMs + open.openGraceMs + 60_000 },
     { name: "cold-start", scenarios: [{ kind: "cold-start", name: "cold-start" }], timeoutMs: 20_000 },
   ];
 }
 
-/** The fixed-rate latency family at the given calls per second for each size. */
+/**
+ * The fixed-rate latency family at the given calls per second for each
+ * size: each window lasts long enough for minCalls calls at its rate, at
+ * least minDurationMs and at most maxDurationMs.
+ */
 export function latencyFamily(mode: BenchMode, rates: Readonly<Record<MessageSize, number>>): Family {
   const s = MODE_SETTINGS[mode].latency;
   const scenarios: ScenarioSpec[] = MESSAGE_SIZES.map((size) => ({
@@ -95,7 +129,8 @@ export function latencyFamily(mode: BenchMode, rates: Readonly<Record<MessageSiz
     size,
     ratePerSec: rates[size],
     warmupMs: s.warmupMs,
-    durationMs: Math.round(Math.min(s.maxDurationMs, Math.max(s.minDurationMs, (s.targetSamples / rates[size]) * 1000))),
+    durationMs: Math.round(Math.min(s.maxDurationMs, Math.max(s.minDurationMs, (s.minCalls / rates[size]) * 1000))),
+    minCalls: s.minCalls,
   }));
   return { name: "latency", scenarios, timeoutMs: boundFor(scenarios) };
 }
@@ -108,12 +143,23 @@ export function profileSpec(name: string, ratePerSec: number, durationMs: number
   const rates = Object.fromEntries(MESSAGE_SIZES.map((size) => [size, ratePerSec])) as Record<MessageSize, number>;
   const spec = [...throughputFamilies("full"), latencyFamily("full", rates)].flatMap((f) => f.scenarios).find((s) => s.name === name);
   if (spec === undefined) throw new Error(`unknown scenario "${name}"; one of: ${SCENARIO_NAMES.join(", ")}`);
-  if ("durationMs" in spec) return { ...spec, warmupMs: 1_000, durationMs };
+  if (spec.kind === "latency") return { ...spec, warmupMs: 1_000, durationMs };
+  if ("maxDurationMs" in spec) return { ...spec, warmupMs: 1_000, durationMs, maxDurationMs: Math.max(spec.maxDurationMs, durationMs) };
   return spec;
 }
 
-/** Twice the planned time plus 20 s for start-up, slow machines and the last calls to finish. */
+/** The longest a scenario's warm-up and window may take (0 for those without a window). */
+export function longestMs(spec: ScenarioSpec): number {
+  if ("maxDurationMs" in spec) return spec.warmupMs + spec.maxDurationMs;
+  return "durationMs" in spec ? spec.warmupMs + spec.durationMs : 0;
+}
+
+/** The window settings of a mode, as a spec's fields. */
+function windowOf(w: WindowSettings): WindowSettings {
+  return { warmupMs: w.warmupMs, durationMs: w.durationMs, minCalls: w.minCalls, maxDurationMs: w.maxDurationMs };
+}
+
+/** Twice the longest time planned plus 20 s for start-up, slow machines and the last calls to finish. */
 function boundFor(scenarios: ScenarioSpec[]): number {
-  const planned = scenarios.reduce((ms, s) => ms + ("durationMs" in s ? s.warmupMs + s.durationMs : 0), 0);
-  return 2 * planned + 20_000;
+  return 2 * scenarios.reduce((ms, s) => ms + longestMs(s), 0) + 20_000;
 }

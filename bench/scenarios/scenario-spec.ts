@@ -1,14 +1,25 @@
 import type { MessageSize } from "../protocol/bench-messages.js";
 import type { StackName } from "../stacks/bench-client.js";
 
+/**
+ * How long a measured window lasts (see measureWindow): at least
+ * `durationMs` and at least `minCalls` calls, and no call starts after
+ * `maxDurationMs`. The warm-up before it is time only.
+ */
+export interface WindowSpec {
+  warmupMs: number;
+  durationMs: number;
+  /** Calls (streams, for the streaming scenarios) the window completes, unless maxDurationMs comes first. */
+  minCalls: number;
+  maxDurationMs: number;
+}
+
 /** Closed loop: `concurrency` calls always in flight. */
-export interface UnarySpec {
+export interface UnarySpec extends WindowSpec {
   kind: "unary";
   name: string;
   size: MessageSize;
   concurrency: number;
-  warmupMs: number;
-  durationMs: number;
 }
 
 /** Open loop: calls start at a fixed rate whatever the answers do, so slow calls cannot hide the tail. */
@@ -18,16 +29,17 @@ export interface LatencySpec {
   size: MessageSize;
   ratePerSec: number;
   warmupMs: number;
+  /** The window: ratePerSec × durationMs / 1000 calls (bench-plan makes that at least minCalls, within its time bound). */
   durationMs: number;
+  /** Calls the window should make; fewer means its time bound cut it short (reported, not failed). */
+  minCalls: number;
 }
 
 /** Streams one after the other, each of `messagesPerStream` messages (round trips for bidi). */
-export interface StreamingSpec {
+export interface StreamingSpec extends WindowSpec {
   kind: "server-stream" | "client-stream" | "bidi";
   name: string;
   messagesPerStream: number;
-  warmupMs: number;
-  durationMs: number;
 }
 
 /** `streams` held WatchUsers streams open at once, memory measured after GC. */
@@ -37,6 +49,10 @@ export interface OpenStreamsSpec {
   streams: number;
   /** Streams being opened at the same time. */
   openConcurrency: number;
+  /** No stream starts opening after this many ms; the figures are per stream that opened. */
+  openTimeoutMs: number;
+  /** Streams still opening at openTimeoutMs get this much longer for their first event, then are left out. */
+  openGraceMs: number;
 }
 
 /** Process start to the first GetUser answer, in a fresh process. */

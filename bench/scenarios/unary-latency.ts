@@ -12,7 +12,7 @@ export async function runUnaryLatency(client: BenchClient, spec: LatencySpec): P
       return 1;
     },
     16,
-    spec.warmupMs,
+    { durationMs: spec.warmupMs },
   );
   const result = await runFixedRate(() => client.unary(spec.size), spec.ratePerSec, spec.durationMs);
   const sorted = sortedCopy(result.latenciesMs);
@@ -24,6 +24,8 @@ export async function runUnaryLatency(client: BenchClient, spec: LatencySpec): P
       ratePerSec: spec.ratePerSec,
       achievedPerSec: result.achievedPerSec,
       cpuUsPerCall: result.cpuUs / sorted.length,
+      windowCalls: sorted.length,
+      minCallsMet: sorted.length >= spec.minCalls ? 1 : 0,
     },
     ops: warmup.ops + sorted.length,
   };

@@ -17,6 +17,11 @@ export interface BenchServerOptions {
   port?: number;
   /** Address to listen on. Defaults to "127.0.0.1". */
   host?: string;
+  /**
+   * Sees the headers of every request, for tests that check what a stack
+   * sends (test/bench/stacks/). Defaults to none.
+   */
+  onRequestHeaders?: (headers: http2.IncomingHttpHeaders) => void;
 }
 
 /** A running bench server. */
@@ -114,6 +119,7 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
     session.on("error", () => {});
   });
   server.on("stream", (stream, headers) => {
+    options.onRequestHeaders?.(headers);
     // A client cancelling (RST_STREAM) is normal here: held streams end that way.
     stream.on("error", () => {});
     const handler = handlers.get(String(headers[":path"]));

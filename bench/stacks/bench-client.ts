@@ -1,7 +1,7 @@
 import type { MessageSize } from "../protocol/bench-messages.js";
 
-/** The client stacks, in table order: ours first, the floor last. */
-export const STACK_NAMES = ["ours-full", "ours-bare", "connect-node", "grpc-js", "raw-http2"] as const;
+/** The client stacks, in table order: ours first, the floor last (see bench/README.md). */
+export const STACK_NAMES = ["ours-full", "ours-bare", "connect-node", "grpc-js", "grpc-js-full", "raw-http2"] as const;
 export type StackName = (typeof STACK_NAMES)[number];
 
 /** A WatchUsers stream the server holds open after its first message. */

@@ -14,6 +14,8 @@ export async function loadStack(name: StackName): Promise<CreateBenchClient> {
       return (await import("./connect-node.js")).createConnectNodeClient;
     case "grpc-js":
       return (await import("./grpc-js.js")).createGrpcJsClient;
+    case "grpc-js-full":
+      return (await import("./grpc-js-full.js")).createGrpcJsFullClient;
     case "raw-http2":
       return (await import("./raw-http2.js")).createRawHttp2Client;
   }

@@ -1,5 +1,5 @@
 import { createTransport, createUserClient } from "../../src/node/index.js";
-import { MESSAGE_SIZES, SYNC_REQUEST, unaryUserId } from "../protocol/bench-messages.js";
+import { BENCH_TOKEN, MESSAGE_SIZES, SYNC_REQUEST, unaryUserId } from "../protocol/bench-messages.js";
 import { createAsyncIterableWorkload } from "./async-iterable-workload.js";
 import type { BenchClient } from "./bench-client.js";
 
@@ -10,7 +10,7 @@ import type { BenchClient } from "./bench-client.js";
  * the peers (see bench/README.md).
  */
 export function createOursFullClient(baseUrl: string): BenchClient {
-  const transport = createTransport({ baseUrl, auth: "bench-token", maxConnections: 1 });
+  const transport = createTransport({ baseUrl, auth: BENCH_TOKEN, maxConnections: 1 });
   const client = createUserClient(transport);
   const userIds = new Map(MESSAGE_SIZES.map((size) => [size, unaryUserId(size)]));
   return createAsyncIterableWorkload({

@@ -26,8 +26,8 @@ describe("a compiled bench child", () => {
       stack: "raw-http2",
       baseUrl: server.url,
       scenarios: [
-        { kind: "unary", name: "unary-small-c16", size: "small", concurrency: 16, warmupMs: 20, durationMs: 50 },
-        { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: 10, warmupMs: 20, durationMs: 50 },
+        { kind: "unary", name: "unary-small-c16", size: "small", concurrency: 16, warmupMs: 20, durationMs: 50, minCalls: 100, maxDurationMs: 2_000 },
+        { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: 10, warmupMs: 20, durationMs: 50, minCalls: 3, maxDurationMs: 2_000 },
       ],
     });
     expect(lines.map((l) => [l.type, l.stack, l.scenario])).toEqual([
@@ -37,6 +37,8 @@ describe("a compiled bench child", () => {
     const metrics = lines[0]!.metrics as Record<string, number>;
     expect(metrics.callsPerSec).toBeGreaterThan(0);
     expect(metrics.cpuUsPerCall).toBeGreaterThan(0);
+    expect(metrics.windowCalls).toBeGreaterThanOrEqual(100);
+    expect(metrics.minCallsMet).toBe(1);
   });
 
   it("measures a cold start from process start to the first answer", async () => {
@@ -48,7 +50,7 @@ describe("a compiled bench child", () => {
     const job: ChildJob = {
       stack: "raw-http2",
       baseUrl: "http://127.0.0.1:1",
-      scenarios: [{ kind: "unary", name: "unary-1k-c1", size: "1k", concurrency: 1, warmupMs: 10, durationMs: 10 }],
+      scenarios: [{ kind: "unary", name: "unary-1k-c1", size: "1k", concurrency: 1, warmupMs: 10, durationMs: 10, minCalls: 1, maxDurationMs: 10 }],
     };
     await expect(run(job)).rejects.toThrow(/^stack raw-http2, scenario unary-1k-c1: Error: .*ECONNREFUSED/);
   });
@@ -57,7 +59,7 @@ describe("a compiled bench child", () => {
     const job: ChildJob = {
       stack: "raw-http2",
       baseUrl: server.url,
-      scenarios: [{ kind: "unary", name: "unary-small-c1", size: "small", concurrency: 1, warmupMs: 10, durationMs: 5_000 }],
+      scenarios: [{ kind: "unary", name: "unary-small-c1", size: "small", concurrency: 1, warmupMs: 10, durationMs: 5_000, minCalls: 1, maxDurationMs: 5_000 }],
     };
     await expect(run(job, 500)).rejects.toThrow("stack raw-http2: no result within 500 ms, killed");
   });
