@@ -90,6 +90,11 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     json: options.json,
   });
   const origin = new URL(options.baseUrl).origin;
+  // Every request stream stays open for its messages: the request frame is written with end().
+  const requestOptions: http2.ClientSessionRequestOptions = { endStream: false };
+  // The authorization value of the cached token, built once per token.
+  let authToken: CachedToken | undefined;
+  let authValue = "";
   let closing: ConnectError | undefined;
   // The token never travels in clear text to a host that is not loopback; checked once.
   let authRefusal: ConnectError | undefined;
@@ -134,15 +139,17 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     return fields;
   };
 
-  /** Opens a stream on a ready connection, connecting first if needed. */
-  const openStream = async (call: GrpcCall, fields: http2.OutgoingHttpHeaders, endStream: boolean): Promise<http2.ClientHttp2Stream> => {
-    const requestOptions = { endStream };
+  /** A stream on a ready connection with room, at once, or undefined when the pool must connect or wait first. */
+  const openStreamNow = (fields: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream | undefined => {
     try {
-      const now = pool.openNow(fields, requestOptions);
-      if (now !== undefined) return now;
+      return pool.openNow(fields, requestOptions);
     } catch (e) {
       throw marked(notOpened, errorFromHttp2Failure(e, origin));
     }
+  };
+
+  /** Opens a stream once the pool has a connection for it (connecting, or waiting for room). */
+  const openStreamLater = async (call: GrpcCall, fields: http2.OutgoingHttpHeaders): Promise<http2.ClientHttp2Stream> => {
     let connection: Http2Connection;
     try {
       connection = await call.wait(pool.connection());
@@ -196,8 +203,11 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       let token: CachedToken | undefined;
       if (policy.auth !== undefined) {
         token = policy.auth.cache.peek() ?? (await call.wait(policy.auth.cache.get()));
-        const { headerName, scheme } = policy.auth;
-        fields[headerName] = scheme === "" ? token.token : `${scheme} ${token.token}`;
+        if (token !== authToken) {
+          authToken = token;
+          authValue = policy.auth.scheme === "" ? token.token : `${policy.auth.scheme} ${token.token}`;
+        }
+        fields[policy.auth.headerName] = authValue;
       }
       if (attempt > 1 || observer !== undefined) contextValues.set(attemptCountKey, attempt);
       let ended: (error?: unknown) => void = noop;
@@ -268,7 +278,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
 
   /** One unary attempt on the wire. */
   const sendUnary = async (call: GrpcCall, wire: MethodWire, fields: http2.OutgoingHttpHeaders, frame: Uint8Array): Promise<UnaryResponse> => {
-    const stream = await openStream(call, fields, false);
+    // The usual case opens the stream synchronously: no promise to acquire it.
+    const stream = openStreamNow(fields) ?? (await openStreamLater(call, fields));
     const outcome = await exchangeUnary(call, stream, frame, options.readMaxBytes, origin);
     let message: Message;
     try {
@@ -316,7 +327,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     requests: { frame: Uint8Array } | { input: AsyncIterable<unknown> },
     needMessage: boolean,
   ): Promise<StreamResponse> => {
-    const stream = await openStream(call, fields, false);
+    const stream = openStreamNow(fields) ?? (await openStreamLater(call, fields));
     const exchange = new ResponseStream(call, stream, wire.parse, options.readMaxBytes, origin);
     if ("frame" in requests) stream.end(requests.frame);
     else void pumpRequests(exchange, requests.input, (m) => envelope(wire.serialize(wire.request(m))));
