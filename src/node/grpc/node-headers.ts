@@ -1,4 +1,5 @@
 import type * as http2 from "node:http2";
+import { metadataFromNode } from "./grpc-status.js";
 
 /**
  * Request headers on our gRPC path are plain Node header objects from the
@@ -52,15 +53,8 @@ export function headersInitHas(init: HeadersInit | undefined, name: string): boo
 
 /** A `Headers` holding the non-pseudo fields of a Node request header object, for interceptors and observers. */
 export function headersFromOutgoing(fields: http2.OutgoingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const name in fields) {
-    if (name.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = fields[name];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, String(value));
-  }
-  return headers;
+  // Our request fields are strings (or string arrays) only, as incoming ones are.
+  return metadataFromNode(fields as http2.IncomingHttpHeaders);
 }
 
 /** The Node header object for `headers`, keeping the pseudo-headers of `base`. */
