@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { watchForDeadSession } from "./dead-session-watch.js";
 import { notSentError } from "./not-sent-error.js";
 
 /** Options for {@link createHttp2Connection}; the pool resolves every default. */
@@ -56,6 +57,13 @@ export interface Http2Connection {
   destroy(error?: Error): void;
 }
 
+/**
+ * How often a connection with streams in flight checks that nghttp2 still
+ * runs its session (see dead-session-watch.ts): a dead one is found within
+ * about two periods.
+ */
+const deadSessionCheckMs = 100;
+
 const certificateErrors = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
@@ -76,11 +84,25 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   let idleTimer: NodeJS.Timeout | undefined;
   let keepaliveTimer: NodeJS.Timeout | undefined;
   let pingTimer: NodeJS.Timeout | undefined;
-  const session = http2.connect(origin, options.nodeOptions);
+  /** The streams in flight, with the socket's bytesWritten when each was opened. */
+  const streams = new Map<http2.ClientHttp2Stream, number>();
+  let socket: { bytesRead: number; bytesWritten: number } | undefined;
+  // No server push: gRPC never uses it (PROTOCOL-HTTP2.md), and with Node's
+  // default (enablePush true) a PUSH_PROMISE becomes a pushed stream nobody
+  // listens to, whose 'error' would crash the process (issue 13 item 1).
+  // With push off, nghttp2 treats a PUSH_PROMISE as a connection error
+  // (RFC 9113 section 8.4): the streams fail with ERR_HTTP2_ERROR, INTERNAL.
+  const session = http2.connect(origin, { ...options.nodeOptions, settings: { ...options.nodeOptions.settings, enablePush: false } });
+  // Should a push get through anyway, it is refused and its errors are ours.
+  session.on("stream", (pushed: http2.ClientHttp2Stream) => {
+    pushed.on("error", () => {});
+    pushed.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+  });
 
   const becomeUnusable = (next: "draining" | "closed") => {
     const wasUsable = state === "ready";
     if (state !== "closed") state = next;
+    if (next === "closed") deadWatch.stop();
     clearTimeout(idleTimer);
     clearInterval(keepaliveTimer);
     clearTimeout(pingTimer);
@@ -96,7 +118,10 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     timer.unref();
     // gRPC sends small frames it wants on the wire now (PROTOCOL-HTTP2.md
     // leaves it to the transport; grpc-js and grpc-go disable Nagle too).
-    session.once("connect", (_session: http2.ClientHttp2Session, socket: { setNoDelay?: (noDelay: boolean) => unknown }) => socket.setNoDelay?.(true));
+    session.once("connect", (_session: http2.ClientHttp2Session, raw: { setNoDelay?: (noDelay: boolean) => unknown; bytesRead: number; bytesWritten: number }) => {
+      socket = raw;
+      raw.setNoDelay?.(true);
+    });
     session.once("remoteSettings", () => {
       clearTimeout(timer);
       if (state !== "connecting") return;
@@ -129,6 +154,20 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   });
   // A failed connect is reported through `ready` to whoever asked; never unhandled.
   ready.catch(() => {});
+
+  // A session nghttp2 ended in silence (issue 13 item 3): its streams fail
+  // now instead of at their deadlines, and new calls go to a fresh connection.
+  const deadWatch = watchForDeadSession(session, () => socket, deadSessionCheckMs, () => {
+    const written = socket?.bytesWritten;
+    const reason = `nghttp2 ended the HTTP/2 session without telling Node.js, most likely after a protocol violation by the server (bad HPACK, DATA before HEADERS, a frame over the frame size)`;
+    const lost = new ConnectError(`connection to ${origin} lost: ${reason}`, Code.Unavailable);
+    for (const [stream, writtenAtOpen] of streams) {
+      // A stream opened after the session died never left the client: safe to send again, for any method.
+      stream.destroy(written === writtenAtOpen ? notSentError(`call to ${origin} not sent: ${reason}`) : lost);
+    }
+    becomeUnusable("closed");
+    session.destroy();
+  });
 
   // After the handshake, errors end the streams they concern; the session itself must never throw.
   session.on("error", () => {});
@@ -186,13 +225,18 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
 
   function track(stream: http2.ClientHttp2Stream): http2.ClientHttp2Stream {
     activeStreams++;
+    streams.set(stream, socket?.bytesWritten ?? 0);
     clearTimeout(idleTimer);
     session.ref();
+    deadWatch.start();
     stream.once("close", onStreamClose);
     return stream;
   }
-  function onStreamClose() {
+  function onStreamClose(this: http2.ClientHttp2Stream) {
     activeStreams--;
+    streams.delete(this);
+    deadWatch.streamClosed();
+    if (activeStreams === 0) deadWatch.stop();
     if (activeStreams > 0) return;
     if (state === "draining") session.close();
     else armIdleTimer();

@@ -8,6 +8,7 @@
  * exactly whole messages, hands out views of the chunk without copying.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { clientLimitError } from "../../errors/client-limit-error.js";
 
 const PREFIX_BYTES = 5;
 
@@ -162,10 +163,8 @@ class Reader implements EnvelopeReader {
   private check(length: number): void {
     if (length > this.readMaxBytes) {
       this.reset();
-      throw new ConnectError(
-        `message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`,
-        Code.ResourceExhausted,
-      );
+      // Our own limit: marked, so the call is not retried into the same response.
+      throw clientLimitError(`message size ${length} is larger than configured readMaxBytes ${this.readMaxBytes}`);
     }
   }
 

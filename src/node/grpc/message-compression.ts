@@ -8,6 +8,7 @@
 import { constants as bufferConstants } from "node:buffer";
 import * as zlib from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { clientLimitError } from "../../errors/client-limit-error.js";
 
 /** An encoding this client compresses requests with (`grpc-encoding`). */
 export type SendEncoding = "gzip" | "br";
@@ -142,13 +143,8 @@ function normalize(encoding: string | undefined): string | undefined {
 }
 
 function tooLarge(readMaxBytes: number, cause: unknown): ConnectError {
-  return new ConnectError(
-    `decompressed message size is larger than configured readMaxBytes ${readMaxBytes}`,
-    Code.ResourceExhausted,
-    undefined,
-    undefined,
-    cause,
-  );
+  // Our own limit: marked, so the call is not retried into the same bomb.
+  return clientLimitError(`decompressed message size is larger than configured readMaxBytes ${readMaxBytes}`, cause);
 }
 
 function nodeCode(e: unknown): unknown {
