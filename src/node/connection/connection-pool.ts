@@ -205,7 +205,9 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     async request(method, path, headers, requestOptions) {
       const endpoint = await pick();
       const connection = await endpoint.connection();
-      return connection.request(method, path, headers, requestOptions);
+      const stream = connection.request(method, path, headers, requestOptions);
+      if (isGrpcWeb(headers["content-type"])) stream.once("response", rejectNonGrpcWeb);
+      return stream;
     },
     notifyResponseByteRead() {},
     openNow(headers, requestOptions) {
@@ -263,6 +265,24 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
       listeners.clear();
     },
   };
+}
+
+function isGrpcWeb(contentType: unknown): boolean {
+  return typeof contentType === "string" && contentType.startsWith("application/grpc-web");
+}
+
+/**
+ * connect-node's gRPC-Web client reads any 2xx body as envelopes, so a proxy's
+ * HTML page with 200 ends as a nonsense RESOURCE_EXHAUSTED ("<!do" read as a
+ * length prefix). A 2xx that is not gRPC-Web ends the stream with UNKNOWN,
+ * as http-grpc-status-mapping.md gives a response without grpc-status
+ * (issue 13 item 5). Registered before connect-node's listener, so it runs first.
+ */
+function rejectNonGrpcWeb(this: http2.ClientHttp2Stream, header: http2.IncomingHttpHeaders): void {
+  const status = header[":status"] as unknown as number | undefined;
+  const contentType = header["content-type"];
+  if (status === undefined || status < 200 || status >= 300 || isGrpcWeb(contentType)) return;
+  this.destroy(new ConnectError(`unsupported content type ${String(contentType)} with HTTP ${status}: not a gRPC-Web response`, Code.Unknown));
 }
 
 /** A one-shot signal to wait on, with a timeout. */
