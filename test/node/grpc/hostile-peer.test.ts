@@ -48,11 +48,6 @@ interface Case {
   options?: Partial<TransportOptions>;
   /** How many requests the peer must have seen for the first call (default 1). */
   requests?: number;
-  /**
-   * Fails until the lead adds the isClientLimitError check to runAttempts in
-   * grpc-transport.ts (notes/issue-13-for-lead.md); then delete this flag.
-   */
-  awaitsLead?: boolean;
 }
 
 const after = (ms: number, fn: () => void) => setTimeout(fn, ms);
@@ -186,7 +181,6 @@ const cases: Case[] = [
       c.trailers(id, [["grpc-status", "0"]]);
     },
     hostileRequests: Infinity,
-    awaitsLead: true,
     code: Code.ResourceExhausted,
     idempotent: true,
     options: { readMaxBytes: 1024 * 1024, retry: { initialBackoffMs: 1, maxBackoffMs: 1 } },
@@ -198,7 +192,6 @@ const cases: Case[] = [
       c.data(id, Buffer.from([0, 0xff, 0xff, 0xff, 0xff]));
     },
     hostileRequests: Infinity,
-    awaitsLead: true,
     code: Code.ResourceExhausted,
     idempotent: true,
     options: { retry: { initialBackoffMs: 1, maxBackoffMs: 1 } },
@@ -211,7 +204,6 @@ const cases: Case[] = [
       c.trailers(id, [["grpc-status", "0"]]);
     },
     hostileRequests: Infinity,
-    awaitsLead: true,
     code: Code.ResourceExhausted,
     idempotent: true,
     options: { readMaxBytes: 1024, retry: { initialBackoffMs: 1, maxBackoffMs: 1 } },
@@ -356,7 +348,7 @@ async function runCase(c: Case, protocol: "grpc" | "grpc-web" = "grpc", good: Ho
 
 describe("our gRPC transport against a hostile HTTP/2 peer", () => {
   for (const c of cases) {
-    (c.awaitsLead === true ? it.fails : it)(c.name, async () => {
+    it(c.name, async () => {
       const r = await runCase(c);
       if (c.code === undefined) expect(r.error).toBeUndefined();
       else expect({ code: r.error === undefined ? "OK" : Code[r.error.code], message: r.error?.rawMessage }).toMatchObject({ code: Code[c.code], ...(c.message && { message: expect.stringMatching(c.message) }) });
