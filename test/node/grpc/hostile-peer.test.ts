@@ -373,6 +373,37 @@ describe("our gRPC transport against a hostile HTTP/2 peer", () => {
   });
 });
 
+describe("a call made while the connection is silently dead", () => {
+  it("is never sent there: it goes to a fresh connection at once, though not idempotent", async () => {
+    let first = true;
+    const peer = await startHostilePeer((conn, id) => {
+      if (first) {
+        first = false;
+        conn.frame(FrameType.DATA, 0, id, envelope(serving));
+      } else {
+        answerOk(conn, id);
+      }
+    });
+    peers.push(peer);
+    const transport = createTransport({ baseUrl: peer.url, retry: false });
+    transports.push(transport);
+    const client = createClient(Health, transport);
+    const unhandled = watchUnhandled();
+    const a = client.check({}, { timeoutMs }).then(
+      () => "OK",
+      (e: unknown) => Code[ConnectError.from(e).code],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const started = performance.now();
+    const b = await client.check({}, { timeoutMs });
+    expect(performance.now() - started).toBeLessThan(timeoutMs / 2);
+    expect(b.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    expect(await a).toBe("Unavailable");
+    expect(peer.connections).toBe(2);
+    expect(unhandled.stop()).toEqual([]);
+  });
+});
+
 describe("gRPC-Web over HTTP/2 against a hostile peer", () => {
   it("an HTML page with 200 is UNKNOWN naming the content type, not a message parse error", async () => {
     const r = await runCase(
