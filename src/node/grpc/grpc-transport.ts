@@ -13,6 +13,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
+import { isClientLimitError } from "../../errors/client-limit-error.js";
 import { toTypedError } from "../../errors/to-typed-error.js";
 import { attemptCountKey } from "../../interceptors/attempt-count.js";
 import { attemptObserverKey, observeAttempt, observeThrottledRetry } from "../../interceptors/attempt-observer.js";
@@ -166,8 +167,9 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
 
   /**
    * The call loop: attempts until one succeeds or no retry is allowed. `send`
-   * runs one attempt with its final headers; `committed` says whether an
-   * error arrived after the call could no longer be retried.
+   * runs one attempt with its final headers. `retryable` is false for
+   * client and bidi streams, whose request messages cannot be sent twice:
+   * only a stream that never opened is sent again.
    */
   async function runAttempts<R>(
     call: GrpcCall,
@@ -228,6 +230,10 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       }
       if (call.ended !== undefined) throw call.ended;
       if (call.remainingMs() <= 0) throw error.code === Code.DeadlineExceeded ? error : deadlineError(call, attempt, error);
+      // Our own size limits (readMaxBytes, a 4 GiB prefix, a decompression
+      // bomb) give the same answer every time: never retried, although
+      // RESOURCE_EXHAUSTED is a retryable code (issue 13 item 5).
+      if (isClientLimitError(error)) throw error;
       if (token !== undefined && isUnauthenticated(error)) {
         const auth = policy.auth!;
         auth.cache.invalidate(token);
