@@ -32,8 +32,15 @@
  *   enablePush false): stream 'error' ERR_HTTP2_ERROR "Protocol error", 'close'
  *   with rstCode 2 (local), session 'error'; with enablePush true (Node's
  *   default) the push arrives as a session 'stream' event instead.
- * - Bad HPACK, DATA before HEADERS, or a frame over the frame size: no event
- *   at all on stream or session (issue 13 item 3's zombie connection).
+ * - Bad HPACK, DATA before HEADERS, or a frame over the frame size: nghttp2
+ *   sends GOAWAY (COMPRESSION_ERROR, PROTOCOL_ERROR, FRAME_SIZE_ERROR) and
+ *   stops, and Node.js 20 emits no event at all on stream or session (issue
+ *   13 item 3's zombie connection; the pool's dead-session-watch.ts finds
+ *   it). Node.js 22.23 reports it as the PUSH_PROMISE case below.
+ * - A header block of more than 128 fields (maxHeaderListPairs): Node resets
+ *   the stream itself with ENHANCE_YOUR_CALM, indistinguishable from the
+ *   server's (RESOURCE_EXHAUSTED either way); a header block in too many
+ *   CONTINUATION frames: ERR_HTTP2_ERROR, session destroyed.
  * - `session.request()` throws synchronously: ERR_HTTP2_GOAWAY_SESSION after
  *   a GOAWAY, ERR_HTTP2_INVALID_SESSION once the session is destroyed.
  *
@@ -43,7 +50,7 @@
  *   `closed`: `closed` is true after any GOAWAY, NO_ERROR included, while the
  *   streams below its last-stream-id still run normally.
  *
- * Node 22 reports the same. So: an 'error' event, when there is one, names
+ * Node 22 reports the same, but for the zombie case. So: an 'error' event, when there is one, names
  * the failure better than rstCode (which is often Node's own); when there is
  * none, rstCode is the server's only if the session is not destroyed.
  */

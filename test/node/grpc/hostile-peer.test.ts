@@ -363,7 +363,9 @@ describe("our gRPC transport against a hostile HTTP/2 peer", () => {
     for (const c of zombieCases) {
       it(`after ${c.name}`, async () => {
         const r = await runCase(c);
-        expect(r.error?.code === undefined ? "OK" : Code[r.error.code]).toBe(Code[c.code!]);
+        // Node.js 20 reports nothing and our dead-session watch gives UNAVAILABLE; Node.js 22.23 reports
+        // the protocol error itself (ERR_HTTP2_ERROR), INTERNAL. Both are what issue 13 item 3 asks.
+        expect(["Unavailable", "Internal"]).toContain(r.error?.code === undefined ? "OK" : Code[r.error.code]);
         expect(r.elapsedMs).toBeLessThan(timeoutMs * 0.9);
         expect(r.unhandled).toEqual([]);
         expect(r.next).toBe(HealthCheckResponse_ServingStatus.SERVING);
@@ -398,7 +400,7 @@ describe("a call made while the connection is silently dead", () => {
     const b = await client.check({}, { timeoutMs });
     expect(performance.now() - started).toBeLessThan(timeoutMs / 2);
     expect(b.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    expect(await a).toBe("Unavailable");
+    expect(["Unavailable", "Internal"]).toContain(await a);
     expect(peer.connections).toBe(2);
     expect(unhandled.stop()).toEqual([]);
   });
