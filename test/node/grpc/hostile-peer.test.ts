@@ -36,6 +36,8 @@ type Hostile = (c: PeerConnection, id: number) => void;
 
 interface Case {
   name: string;
+  /** Why this Node.js cannot run the case (a Node.js bug, named), or undefined to run it. */
+  brokenHere?: string | undefined;
   /** What the peer does with the first `hostileRequests` requests (default 1); later ones are answered well. */
   hostile: Hostile;
   hostileRequests?: number;
@@ -247,6 +249,11 @@ const cases: Case[] = [
   },
   {
     name: "a header block of 2 MB in CONTINUATION frames is INTERNAL",
+    // Node.js 22.x aborts the whole process here about half the time, in native
+    // code (`current_nghttp2_memory_ == 0` in ~Http2Session during GC): a
+    // Node.js bug, not ours, and a process abort would fail every other test
+    // of the run. Node 20 and 24 run the case.
+    brokenHere: process.versions.node.startsWith("22.") ? "Node.js 22 aborts in ~Http2Session on a CONTINUATION flood" : undefined,
     hostile: (c, id) => {
       const block = encodeHeaderBlock([[":status", "200"], ["content-type", "application/grpc"], ...Array.from({ length: 100 }, (_, i) => [`x-big-${i}`, "a".repeat(20_000)] as const)]);
       const size = 10_000;
@@ -348,7 +355,7 @@ async function runCase(c: Case, protocol: "grpc" | "grpc-web" = "grpc", good: Ho
 
 describe("our gRPC transport against a hostile HTTP/2 peer", () => {
   for (const c of cases) {
-    it(c.name, async () => {
+    it.skipIf(c.brokenHere !== undefined)(c.name, async () => {
       const r = await runCase(c);
       if (c.code === undefined) expect(r.error).toBeUndefined();
       else expect({ code: r.error === undefined ? "OK" : Code[r.error.code], message: r.error?.rawMessage }).toMatchObject({ code: Code[c.code], ...(c.message && { message: expect.stringMatching(c.message) }) });
