@@ -145,6 +145,10 @@ function createOwnGrpcTransport(
   pool: ReturnType<typeof createConnectionPool>,
   policy: ReturnType<typeof resolveCallPolicy>,
 ): NodeTransport {
+  // Node.js loads its Headers class (undici) on first use, 40 ms or more. Our
+  // success path never builds one, so the first error would pay for it after
+  // its deadline fired: load it now, while nothing is timed.
+  void globalThis.Headers;
   const grpc = createOurGrpcTransport({
     baseUrl,
     pool,
