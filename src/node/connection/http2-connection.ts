@@ -230,6 +230,11 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     session.ref();
     deadWatch.start();
     stream.once("close", onStreamClose);
+    // Node.js 24 reports a request on a closing session as an 'error' on the
+    // stream in the next tick (20 and 22 throw): a stream must never be
+    // without an 'error' listener, or one bad session crashes the process.
+    // The exchange adds its own listener, which reads the error.
+    stream.on("error", ignoreError);
     return stream;
   }
   function onStreamClose(this: http2.ClientHttp2Stream) {
@@ -287,3 +292,5 @@ function describeConnectError(error: Error & { code?: string }): string {
   }
   return error.message;
 }
+
+function ignoreError(): void {}

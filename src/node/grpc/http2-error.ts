@@ -42,7 +42,8 @@
  *   server's (RESOURCE_EXHAUSTED either way); a header block in too many
  *   CONTINUATION frames: ERR_HTTP2_ERROR, session destroyed.
  * - `session.request()` throws synchronously: ERR_HTTP2_GOAWAY_SESSION after
- *   a GOAWAY, ERR_HTTP2_INVALID_SESSION once the session is destroyed.
+ *   a GOAWAY, ERR_HTTP2_INVALID_SESSION once the session is destroyed. Node.js
+ *   24 returns a stream instead and emits the same error on it in the next tick.
  *
  * - `stream.session` is already undefined when 'end' and 'close' fire, for
  *   every stream (a server's CANCEL on a live session too): keep the session
