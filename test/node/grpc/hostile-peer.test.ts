@@ -249,11 +249,11 @@ const cases: Case[] = [
   },
   {
     name: "a header block of 2 MB in CONTINUATION frames is INTERNAL",
-    // Node.js 22.x aborts the whole process here about half the time, in native
-    // code (`current_nghttp2_memory_ == 0` in ~Http2Session during GC): a
-    // Node.js bug, not ours, and a process abort would fail every other test
-    // of the run. Node 20 and 24 run the case.
-    brokenHere: process.versions.node.startsWith("22.") ? "Node.js 22 aborts in ~Http2Session on a CONTINUATION flood" : undefined,
+    // Node.js 22 and 24 abort the whole process here, often, in native code
+    // (`current_nghttp2_memory_ == 0` in ~Http2Session during GC): a Node.js
+    // bug, not ours, and a process abort would fail every other test of the
+    // file. Node 20 runs the case.
+    brokenHere: Number(process.versions.node.split(".")[0]) >= 22 ? "Node.js 22+ aborts in ~Http2Session on a CONTINUATION flood" : undefined,
     hostile: (c, id) => {
       const block = encodeHeaderBlock([[":status", "200"], ["content-type", "application/grpc"], ...Array.from({ length: 100 }, (_, i) => [`x-big-${i}`, "a".repeat(20_000)] as const)]);
       const size = 10_000;
