@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RetryClock } from "../../interceptors/backoff.js";
+import { callerAbortError } from "../../interceptors/retry-budget.js";
 
 /**
  * One RPC from the caller's side: it owns the call's deadline (one timer),
@@ -146,14 +147,6 @@ function unwatchSignal(signal: AbortSignal, call: GrpcCall): void {
   watchers.get(signal)?.delete(call);
 }
 
-/**
- * The error for a call whose signal aborted. A ConnectError reason is kept;
- * anything else, such as the AbortError of `controller.abort()`, becomes
- * Canceled, as connect-es converts it.
- */
-export function callerAbortError(signal: AbortSignal): ConnectError {
-  return ConnectError.from(signal.reason, Code.Canceled);
-}
 
 /** The calls in flight of one transport, for `activeCalls()` and a graceful `close()`. */
 export class CallRegistry {

@@ -27,7 +27,7 @@ import { isUnprocessedError } from "../../interceptors/unprocessed-error.js";
 import type { ConnectionPool } from "../connection/connection-pool.js";
 import type { Http2Connection } from "../connection/http2-connection.js";
 import { encodeEnvelope } from "./envelope.js";
-import { CallRegistry, callerAbortError, GrpcCall } from "./grpc-call.js";
+import { CallRegistry, GrpcCall } from "./grpc-call.js";
 import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
@@ -603,4 +603,3 @@ async function* iterate<T>(items: readonly T[]): AsyncIterable<T> {
   yield* items;
 }
 
-export { callerAbortError };
