@@ -49,8 +49,11 @@ describe("the interceptor stack of createTransport", () => {
     const sentTimeouts = attempts.map((a) => Number.parseInt(a.header.get("grpc-timeout") ?? "", 10));
     attemptStarts.forEach((at) => expect(at).toBeLessThan(deadline));
     sentTimeouts.forEach((sent, i) => {
-      // Each attempt is told only the time left (+1 ms: the header rounds up).
-      expect(attemptStarts[i]! + sent).toBeLessThanOrEqual(deadline + 1);
+      // Each attempt is told only the time left, not the whole timeout (a later
+      // attempt starts 70+ ms in). The slack: the header rounds up to 1 ms, and
+      // it is written just before the interceptor runs, which on a loaded
+      // machine can be a fraction of a millisecond earlier than on attempt 1.
+      expect(attemptStarts[i]! + sent).toBeLessThanOrEqual(deadline + 3);
     });
   });
 

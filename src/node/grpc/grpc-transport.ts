@@ -197,10 +197,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       }
       replay = false;
       if (call.ended !== undefined) throw call.ended;
-      const remaining = call.remainingMs();
-      if (remaining <= 0) throw deadlineError(call, attempt);
+      if (call.remainingMs() <= 0) throw deadlineError(call, attempt);
       const fields = attempt === 1 ? base : { ...base };
-      if (call.timeoutMs !== undefined) fields["grpc-timeout"] = encodeGrpcTimeout(remaining);
       if (attempt > 1) fields["grpc-previous-rpc-attempts"] = String(attempt - 1);
       let token: CachedToken | undefined;
       if (policy.auth !== undefined) {
@@ -210,6 +208,13 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
           authValue = policy.auth.scheme === "" ? token.token : `${policy.auth.scheme} ${token.token}`;
         }
         fields[policy.auth.headerName] = authValue;
+      }
+      // The time left is read after a token refresh may have waited, so the
+      // server is never told more time than the call has.
+      if (call.timeoutMs !== undefined) {
+        const left = call.remainingMs();
+        if (left <= 0) throw deadlineError(call, attempt);
+        fields["grpc-timeout"] = encodeGrpcTimeout(left);
       }
       if (attempt > 1 || observer !== undefined) contextValues.set(attemptCountKey, attempt);
       let ended: (error?: unknown) => void = noop;

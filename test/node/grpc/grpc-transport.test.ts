@@ -162,6 +162,19 @@ describe("our gRPC transport on Node", () => {
     await transport.close();
   });
 
+  it("tells the server only the time left after waiting for a token", async () => {
+    const server = await rawServer((stream) => answer(stream));
+    const transport = createTransport({
+      baseUrl: server.url,
+      retry: false,
+      auth: () => new Promise<string>((resolve) => setTimeout(() => resolve("slow"), 200)),
+    });
+    await createClient(Health, transport).check({}, { timeoutMs: 1_000 });
+    // The token took 200 ms of the call's 1000: the header says at most 800 (+1 for rounding up).
+    expect(Number.parseInt(String(server.streams[0]!["grpc-timeout"]), 10)).toBeLessThanOrEqual(801);
+    await transport.close();
+  });
+
   it("retries a stream the server refused on another attempt, for any method, with retries off", async () => {
     const server = await rawServer((stream, _headers, index) => {
       if (index < 2) stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
