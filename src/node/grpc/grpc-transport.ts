@@ -32,7 +32,7 @@ import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
 import { createMethodWires, type MethodWire } from "./method-wire.js";
-import { assignHeadersInit, headersFromOutgoing, headersInitHas, outgoingFromHeaders } from "./node-headers.js";
+import { assignHeadersInit, copyFields, headersFromOutgoing, headersInitHas, outgoingFromHeaders } from "./node-headers.js";
 import { pumpRequests, ResponseStream } from "./stream-exchange.js";
 import { exchangeUnary } from "./unary-exchange.js";
 
@@ -130,7 +130,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
 
   /** The headers of every attempt of a call: the method's, the transport's, the caller's, the correlation id. */
   const callHeaders = (wire: MethodWire, header: HeadersInit | undefined): http2.OutgoingHttpHeaders => {
-    const fields: http2.OutgoingHttpHeaders = { ...wire.headers };
+    const fields = copyFields(wire.headers);
     for (const [name, value] of policy.headers) if (!headersInitHas(header, name)) fields[name] = value;
     if (header !== undefined) assignHeadersInit(fields, header);
     const correlation = policy.correlation;
@@ -198,7 +198,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       replay = false;
       if (call.ended !== undefined) throw call.ended;
       if (call.remainingMs() <= 0) throw deadlineError(call, attempt);
-      const fields = attempt === 1 ? base : { ...base };
+      const fields = attempt === 1 ? base : copyFields(base);
       if (attempt > 1) fields["grpc-previous-rpc-attempts"] = String(attempt - 1);
       let token: CachedToken | undefined;
       if (policy.auth !== undefined) {
@@ -498,7 +498,7 @@ function chain(interceptors: readonly Interceptor[], next: (req: UnaryRequest | 
  * timeout, then the caller's headers.
  */
 function callLevelHeaders(wire: MethodWire, timeoutMs: number | undefined, header: HeadersInit | undefined): Headers {
-  const fields: http2.OutgoingHttpHeaders = { ...wire.headers };
+  const fields = copyFields(wire.headers);
   if (timeoutMs !== undefined && timeoutMs > 0) fields["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
   if (header !== undefined) assignHeadersInit(fields, header);
   return headersFromOutgoing(fields);
