@@ -12,8 +12,10 @@ import type { SyncUsersRequestSchema } from "../../gen/user/v1/user_service_pb.j
 import { toTypedError } from "../errors/to-typed-error.js";
 import { TypedConnectError } from "../errors/typed-errors.js";
 import { retryableCallKey } from "../interceptors/retryable-call.js";
+import { cancelsStreamsOnReturn } from "../transport/streams-cancel-on-return.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import type { UserCallOptions } from "./call-options.js";
+import { openServerStream } from "./open-server-stream.js";
 import { type UserChanges, updateMaskFor } from "./update-mask.js";
 import { type ResumeOptions, watchWithResume } from "./watch-with-resume.js";
 
@@ -101,6 +103,7 @@ export function createUserClient(
     ? transportOrOptions
     : requireFactory(makeTransport)(transportOrOptions);
   const client = createClient(UserService, transport);
+  const streamsCancel = cancelsStreamsOnReturn(transport);
   const lifetime = new AbortController();
   runtime.shareSignal?.(lifetime.signal);
   let closing: Promise<void> | undefined;
@@ -177,17 +180,22 @@ export function createUserClient(
       return results;
     },
 
-    // A generator, so that a closed client fails the iteration like every
-    // other method fails its promise, rather than throwing at the call.
-    async *watchUsers(request = {}, options = {}) {
-      const base = callOptions(options);
-      yield* watchWithResume(
-        (sinceSequence, signal) => client.watchUsers({ userIds: request.userIds ?? [], sinceSequence }, { ...base, signal }),
+    // The closed check runs at the first read, so that a closed client fails
+    // the iteration like every other method fails its promise.
+    watchUsers: (request = {}, options = {}) =>
+      watchWithResume(
+        () => {
+          const base = callOptions(options);
+          return {
+            signal: base.signal!,
+            cancelsOnReturn: streamsCancel,
+            open: (sinceSequence, signal) =>
+              openServerStream(transport, UserService.method.watchUsers, { userIds: request.userIds ?? [], sinceSequence }, { ...base, signal }),
+          };
+        },
         request.sinceSequence ?? 0n,
-        base.signal!,
         options,
-      );
-    },
+      ),
 
     bulkCreateUsers: (users, options = {}) =>
       typed(async () => {

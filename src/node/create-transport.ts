@@ -19,6 +19,7 @@ import type { ConnectivityState } from "./connection/endpoint.js";
 import { createConnectionPool, type EndpointStatus } from "./connection/connection-pool.js";
 import { parseTarget } from "./connection/parse-target.js";
 import { createGrpcTransport as createOurGrpcTransport } from "./grpc/grpc-transport.js";
+import { streamsCancelOnReturn } from "../transport/streams-cancel-on-return.js";
 
 // Sent as user-agent by our gRPC transport (PROTOCOL-HTTP2.md: "grpc-<language>-<implementation>/<version>" is a suggestion, not a rule).
 const userAgent = "userctl-rpc/0.1.0";
@@ -166,7 +167,7 @@ function createOwnGrpcTransport(
   const close = (closeOptions: { graceMs?: number } = {}) =>
     (closing ??= grpc.close(closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS).then(() => pool.close()));
   const state = (): ConnectivityState => (closing !== undefined ? "closed" : pool.state());
-  return {
+  const transport: NodeTransport & { [streamsCancelOnReturn]: true } = {
     unary: grpc.unary,
     stream: grpc.stream,
     close,
@@ -176,7 +177,9 @@ function createOwnGrpcTransport(
     endpoints: () => pool.endpoints(),
     onStateChange: (listener) => pool.onStateChange(() => listener(state())),
     connect: () => pool.warmUp(),
+    [streamsCancelOnReturn]: true,
   };
+  return transport;
 }
 
 // connect-es compresses an enveloped message of at least compressMinBytes

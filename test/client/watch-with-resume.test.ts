@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WatchUsersRequest } from "../../gen/user/v1/user_service_pb.js";
 import { OutOfRangeError, UnavailableError } from "../../src/errors/index.js";
-import { createUserClient, type UserClient } from "../../src/node/index.js";
+import { createTransport, createUserClient, type UserClient } from "../../src/node/index.js";
 import { createFaultInterceptor, type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
 import { eventually, rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
@@ -87,5 +87,39 @@ describe("watchUsers with resume", () => {
       if (event.sequence === 3n) break;
     }
     await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
+  });
+
+  it("stops the stream without an AbortController of its own over our gRPC transport, and releases the call at once", async () => {
+    const { s } = await serve();
+    const transport = createTransport({ baseUrl: s.url, auth: TEST_TOKEN });
+    // Every watch passes the client's one lifetime signal: none of its own.
+    const signals = new Set<AbortSignal | undefined>();
+    const users = createUserClient({
+      ...transport,
+      stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)),
+    });
+    await createMany(users, 1, 3);
+    for (let i = 0; i < 3; i++) {
+      for await (const event of users.watchUsers({ sinceSequence: 1n })) {
+        if (event.sequence === 3n) break;
+      }
+      expect(transport.activeCalls()).toBe(0);
+    }
+    expect(signals.size).toBe(1);
+    await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
+    await transport.close();
+  });
+
+  it("stops the server stream when the caller stops reading over connect-node's transports too", async () => {
+    const { s } = await serve();
+    const transport = createTransport({ baseUrl: s.url, auth: TEST_TOKEN, protocol: "connect" });
+    const users = createUserClient(transport);
+    await createMany(users, 1, 3);
+    for await (const event of users.watchUsers({ sinceSequence: 1n })) {
+      if (event.sequence === 3n) break;
+    }
+    await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
+    await eventually(() => transport.activeCalls() === 0, "the call to be released");
+    await transport.close();
   });
 });
