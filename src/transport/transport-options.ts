@@ -68,7 +68,19 @@ export interface TransportOptions {
   telemetry?: Interceptor;
   /** Headers sent on every call (a call's own headers win). Defaults to none. */
   headers?: HeadersInit;
-  /** Node only: largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */
+  /**
+   * Browser only: the `fetch` to call, e.g. one that adds a CSRF header or a
+   * test double. Defaults to `globalThis.fetch`, looked up on every call.
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Browser only: fetch's `credentials`, whether cookies and HTTP auth go
+   * with each call: "include" sends them cross-site too (the server must then
+   * answer CORS with `access-control-allow-credentials: true` and its exact
+   * origin). Defaults to fetch's own default, "same-origin".
+   */
+  credentials?: RequestCredentials;
+  /** Largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */
   readMaxBytes?: number;
   /** Node only: largest request message sent, in bytes. Defaults to no limit, as grpc-js. */
   writeMaxBytes?: number;
