@@ -52,6 +52,14 @@ export interface TransportOptions {
   logger?: Logger;
   /** Lowest level logged; "debug" adds headers (redacted) and bodies. Defaults to "info". */
   logLevel?: LogLevel;
+  /**
+   * Logging as the interceptor `createLoggingInterceptor({ logger, level })`
+   * returns: the same as `logger` and `logLevel`, in a form a bundler can
+   * see, so an app without logging does not carry the logging code. The
+   * browser `createTransport` takes only this form. It runs around the whole
+   * call, inside telemetry. Defaults to none.
+   */
+  logging?: Interceptor;
   /** Sends `x-correlation-id` (options, or false for none). Defaults to on. */
   correlation?: CorrelationInterceptorOptions | boolean;
   /**

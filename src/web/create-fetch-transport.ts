@@ -1,7 +1,7 @@
+import type { Interceptor } from "@connectrpc/connect";
 import { resolveCallPolicy } from "../call/call-policy.js";
 import type { MessageCodec } from "../protocol/message-codec.js";
 import { DEFAULT_CLOSE_GRACE_MS } from "../transport/closable-transport.js";
-import { createCallInterceptors } from "../transport/create-interceptor-stack.js";
 import type { RpcTransport } from "../transport/rpc-transport.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
 import { createGrpcWebTransport } from "./grpc-web/grpc-web-transport.js";
@@ -11,15 +11,15 @@ const userAgent = "userctl-rpc/0.1.0";
 
 /**
  * Our gRPC-Web transport over fetch with `codec`, its options already
- * validated: the built-in policies in its call loop, telemetry and logging
- * around each call, your interceptors around each attempt, and a graceful
- * `close()`.
+ * validated: the built-in policies in its call loop, `callInterceptors`
+ * (telemetry, logging) around each call, your interceptors around each
+ * attempt, and a graceful `close()`.
  */
-export function createFetchTransport(options: TransportOptions, codec: MessageCodec): RpcTransport {
+export function createFetchTransport(options: TransportOptions, codec: MessageCodec, callInterceptors: readonly Interceptor[]): RpcTransport {
   const grpcWeb = createGrpcWebTransport({
     baseUrl: options.baseUrl as string, // validated: one URL in browsers
     policy: resolveCallPolicy(options),
-    callInterceptors: createCallInterceptors(options),
+    callInterceptors,
     attemptInterceptors: options.interceptors ?? [],
     readMaxBytes: options.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     userAgent,

@@ -3,7 +3,7 @@ import { createJsonCodec } from "../protocol/json-codec.js";
 import { binaryCodec } from "../protocol/message-codec.js";
 import { createBrowserStreamingGuard } from "../transport/browser-streaming-guard.js";
 import { createClosableTransport } from "../transport/closable-transport.js";
-import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
+import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { createFetchFailureInterceptor } from "../transport/fetch-failure-interceptor.js";
 import type { RpcTransport } from "../transport/rpc-transport.js";
 import type { TransportOptions } from "../transport/transport-options.js";
@@ -15,13 +15,14 @@ import { createFetchTransport } from "./create-fetch-transport.js";
  * `createTransport` for browsers with everything an app may not need: the
  * Connect protocol (`protocol: "connect"`, connect-web's transport with our
  * interceptor stack) and the JSON codec (`useBinaryFormat: false`, on our
- * gRPC-Web transport too). Import it only if you use them: it is what
- * brings connect-web and protobuf-es's JSON code into a bundle.
+ * gRPC-Web transport too), and `logger`. Import it only if you use them: it
+ * is what brings connect-web and protobuf-es's JSON code into a bundle.
  */
 export function createTransportWithConnect(options: TransportOptions): RpcTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
   if (protocol !== "connect") {
-    return createFetchTransport(options, options.useBinaryFormat === false ? createJsonCodec(options.jsonRegistry) : binaryCodec);
+    const codec = options.useBinaryFormat === false ? createJsonCodec(options.jsonRegistry) : binaryCodec;
+    return createFetchTransport(options, codec, createCallInterceptors(options));
   }
   const interceptors = createInterceptorStack(options, {
     guard: createBrowserStreamingGuard(),

@@ -11,8 +11,9 @@ import { createFetchTransport } from "./create-fetch-transport.js";
  * bidi calls fail at once with UNIMPLEMENTED, since fetch cannot stream
  * request bodies. The Connect protocol and the JSON codec are not in here,
  * so an app that does not use them does not carry them: they come with
- * `createTransportWithConnect`, which takes the same options. Node-only
- * options (TLS files, keepalive, compression) are ignored.
+ * `createTransportWithConnect`, which takes the same options; logging comes
+ * as `logging: createLoggingInterceptor({ logger })`, telemetry as
+ * `telemetry`. Node-only options (TLS files, keepalive, compression) are ignored.
  */
 export function createTransport(options: TransportOptions): RpcTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
@@ -22,5 +23,10 @@ export function createTransport(options: TransportOptions): RpcTransport {
   if (options.useBinaryFormat === false) {
     throw invalidOption("useBinaryFormat", "the browser createTransport speaks binary gRPC-Web only; for JSON use createTransportWithConnect, which takes the same options");
   }
-  return createFetchTransport(options, binaryCodec);
+  if (options.logger !== undefined) {
+    throw invalidOption("logger", "the browser createTransport takes logging: createLoggingInterceptor({ logger }) instead, so that apps without logging do not carry it");
+  }
+  // Telemetry and logging come as interceptors the app imported: nothing of them is here otherwise.
+  const callInterceptors = [options.telemetry, options.logging].filter((i) => i !== undefined);
+  return createFetchTransport(options, binaryCodec, callInterceptors);
 }
