@@ -73,7 +73,9 @@ export function createAttemptRunner<F extends object>(settings: AttemptRunnerSet
   ): Promise<R> {
     const retry = policy.retry;
     const eligible = retryable && retry !== undefined && isRetryEligible(retry, method, contextValues);
-    const observer = contextValues.get(attemptObserverKey);
+    // Without retries of either kind a call is its own single attempt, as
+    // with the retry interceptor: nothing to observe per attempt.
+    const observer = retry === undefined && settings.transparent === undefined ? undefined : contextValues.get(attemptObserverKey);
     const state = initialRetryState();
     let attempt = 0;
     let transparentLeft = maxTransparentRetries;
