@@ -43,6 +43,7 @@ export const BUNDLE_SIZE_APPS: readonly BundleSizeApp[] = [
     contains: "our `createUserClient` (resuming watch, typed helpers) on the full `createTransport` + one `get` + a `watchUsers` loop",
     baseline: "connect-web-baseline",
   },
+  { name: "floor-transport", entryPoint: "bench/bundle-size/apps/floor-transport.ts", schema: "bench", contains: "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)", baseline: "connect-web-baseline" },
   {
     name: "connect-web-baseline",
     entryPoint: "bench/bundle-size/apps/connect-web-baseline.ts",
@@ -52,6 +53,7 @@ export const BUNDLE_SIZE_APPS: readonly BundleSizeApp[] = [
   },
   { name: "tiny-bare-web-transport", entryPoint: "bench/bundle-size/apps/tiny-bare-web-transport.ts", schema: "tiny", contains: bareContains, baseline: "tiny-connect-web-baseline", goal: BARE_GOAL },
   { name: "tiny-full-web-transport", entryPoint: "bench/bundle-size/apps/tiny-full-web-transport.ts", schema: "tiny", contains: fullContains, baseline: "tiny-connect-web-baseline", goal: FULL_GOAL },
+  { name: "tiny-floor-transport", entryPoint: "bench/bundle-size/apps/tiny-floor-transport.ts", schema: "tiny", contains: "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)", baseline: "tiny-connect-web-baseline" },
   {
     name: "tiny-connect-web-baseline",
     entryPoint: "bench/bundle-size/apps/tiny-connect-web-baseline.ts",
