@@ -1,8 +1,9 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../../gen/user/v1/user_service_pb.js";
-import { CanceledError, DeadlineExceededError, InvalidArgumentError, UnavailableError } from "../../../src/errors/index.js";
+import { CanceledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, UnavailableError } from "../../../src/errors/index.js";
 import { createTransport } from "../../../src/web/create-transport.js";
+import { createTransportWithConnect } from "../../../src/web/create-transport-with-connect.js";
 import { fault, useFaultyServers } from "../../helpers/fault-interceptor.js";
 import { rejection, TEST_TOKEN } from "../../helpers/test-server.js";
 
@@ -119,5 +120,24 @@ describe("the browser transport over fetch", () => {
     stop.abort();
     expect(await rejection(stream.next())).toBeInstanceOf(CanceledError);
     expect(transport.activeCalls()).toBe(0);
+  });
+
+  it("refuses a response message above readMaxBytes with ResourceExhaustedError, and does not retry it", async () => {
+    const { s, faults } = await startServer();
+    await s.users.createUser({ email: "ada@example.com", name: "Ada Lovelace, Countess of Lovelace" }, s.auth);
+    const client = createClient(UserService, createTransport({ baseUrl: s.url, auth: TEST_TOKEN, readMaxBytes: 16 }));
+    const e = await rejection(client.listUsers({}));
+    expect(e).toBeInstanceOf(ResourceExhaustedError);
+    expect(e.rawMessage).toMatch(/^message size \d+ is larger than configured readMaxBytes 16$/);
+    expect(faults.attemptsOf("ListUsers")).toHaveLength(1);
+  });
+
+  it("speaks gRPC-Web with the JSON codec when createTransportWithConnect is asked for it", async () => {
+    const { s, faults } = await startServer();
+    const client = createClient(UserService, createTransportWithConnect({ baseUrl: s.url, auth: TEST_TOKEN, useBinaryFormat: false }));
+    const { user } = await client.createUser({ email: "ada@example.com", name: "Ada" });
+    expect((await client.getUser({ userId: user!.id })).user?.email).toBe("ada@example.com");
+    expect(faults.attemptsOf("GetUser")[0]?.header.get("content-type")).toBe("application/grpc-web+json");
+    expect(await rejection(client.getUser({ userId: "nobody" }))).toBeInstanceOf(NotFoundError);
   });
 });
