@@ -7,6 +7,7 @@ import {
   type Interceptor,
   type StreamRequest,
   type StreamResponse,
+  type Transport,
   type UnaryRequest,
   type UnaryResponse,
 } from "@connectrpc/connect";
@@ -47,9 +48,7 @@ export interface GrpcWebTransportOptions {
 }
 
 /** Our gRPC-Web transport: a connect `Transport` you can close, with its call count. */
-export interface GrpcWebTransport {
-  unary: NonNullable<import("@connectrpc/connect").Transport["unary"]>;
-  stream: NonNullable<import("@connectrpc/connect").Transport["stream"]>;
+export interface GrpcWebTransport extends Transport {
   /** Calls in flight right now (a response stream counts until it is read to the end, abandoned or cancelled). */
   activeCalls(): number;
   /** New calls fail at once; calls in flight get `graceMs` to finish, then are cancelled. */
