@@ -5,25 +5,22 @@ const START = "<!-- bundle-size-table:start -->";
 const END = "<!-- bundle-size-table:end -->";
 const bytes = new Intl.NumberFormat("en-US");
 
+type TableApp = Pick<BundleSizeApp, "name" | "schema" | "contains" | "baseline" | "goal">;
+
 /**
- * Renders the sizes as a Markdown table with, for each app, the difference
- * from the baseline app in every metric.
+ * Renders the sizes as a Markdown table with, for each app, its gzip size as
+ * a ratio to its baseline (connect-web on the same schema, same run) and its goal.
  */
-export function renderSizeTable(
-  apps: readonly Pick<BundleSizeApp, "name" | "contains">[],
-  sizes: Readonly<Record<string, BundleSize>>,
-  baselineApp: string,
-): string {
-  const baseline = requireSize(sizes, baselineApp);
-  const rows = apps.map(({ name, contains }) => {
+export function renderSizeTable(apps: readonly TableApp[], sizes: Readonly<Record<string, BundleSize>>): string {
+  const rows = apps.map(({ name, schema, contains, baseline, goal }) => {
     const size = requireSize(sizes, name);
-    const vsBaseline = (metric: keyof BundleSize) =>
-      name === baselineApp ? "baseline" : difference(size[metric], baseline[metric]);
-    return `| ${name} | ${contains} | ${bytes.format(size.minified)} | ${bytes.format(size.gzip)} | ${bytes.format(size.brotli)} | ${vsBaseline("minified")} | ${vsBaseline("gzip")} | ${vsBaseline("brotli")} |`;
+    const vsBaseline = baseline === undefined ? "baseline" : ratio(size.gzip, requireSize(sizes, baseline).gzip);
+    const goalCell = goal === undefined ? "" : `≤ ${goal.toFixed(2)}×`;
+    return `| ${name} | ${schema} | ${contains} | ${bytes.format(size.minified)} | ${bytes.format(size.gzip)} | ${bytes.format(size.brotli)} | ${vsBaseline} | ${goalCell} |`;
   });
   return [
-    "| App | Contains | Minified (B) | Gzip (B) | Brotli (B) | Minified vs baseline | Gzip vs baseline | Brotli vs baseline |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| App | Schema | Contains | Minified (B) | Gzip (B) | Brotli (B) | Gzip vs connect-web | Goal |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
   ].join("\n");
 }
@@ -36,10 +33,9 @@ export function spliceSizeTable(readme: string, table: string): string {
   return `${readme.slice(0, start + START.length)}\n${table}\n${readme.slice(end)}`;
 }
 
-function difference(size: number, baseline: number): string {
+function ratio(size: number, baseline: number): string {
   const sign = size >= baseline ? "+" : "-";
-  const percent = ((Math.abs(size - baseline) / baseline) * 100).toFixed(1);
-  return `${sign}${bytes.format(Math.abs(size - baseline))} (${sign}${percent}%)`;
+  return `${(size / baseline).toFixed(2)}× (${sign}${bytes.format(Math.abs(size - baseline))})`;
 }
 
 function requireSize(sizes: Readonly<Record<string, BundleSize>>, app: string): BundleSize {

@@ -17,7 +17,7 @@ export interface BundleSizes {
 
 /** Which web app stands for which column: ours full and bare, and connect-web in the connect column. grpc-js and raw have no browser build. */
 export const BUNDLE_APP_OF: Partial<Record<StackName, string>> = {
-  "ours-full": "full-client",
+  "ours-full": "full-web-transport",
   "ours-bare": "bare-web-transport",
   "connect-node": "connect-web-baseline",
 };

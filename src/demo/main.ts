@@ -4,7 +4,7 @@
  * deadline interceptors, against the server that served the page.
  */
 import "./demo.css";
-import { createTransport, createUserClient, type Protocol } from "../web/index.js";
+import { createTransportWithConnect, createUserClient, type Protocol } from "../web/index.js";
 import { createCreateForm } from "./create-form.js";
 import { byId, showStatus } from "./dom.js";
 import { runEventPanel } from "./event-panel.js";
@@ -26,7 +26,8 @@ function start(): void {
   session?.abort();
   const current = new AbortController();
   session = current;
-  const transport = createTransport({
+  // The demo offers both protocols, so it takes the factory that has Connect too.
+  const transport = createTransportWithConnect({
     baseUrl: location.origin,
     protocol: protocolSelect.value as Protocol,
     // Read at each call, so a new token applies without a new client.

@@ -9,9 +9,10 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { resolveCallPolicy } from "../call/call-policy.js";
-import { createClosableTransport, DEFAULT_CLOSE_GRACE_MS, type ClosableTransport } from "../transport/closable-transport.js";
+import { createClosableTransport, DEFAULT_CLOSE_GRACE_MS } from "../transport/closable-transport.js";
 import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
+import type { RpcTransport } from "../transport/rpc-transport.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
 import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context.js";
@@ -24,8 +25,8 @@ import { streamsCancelOnReturn } from "../transport/streams-cancel-on-return.js"
 // Sent as user-agent by our gRPC transport (PROTOCOL-HTTP2.md: "grpc-<language>-<implementation>/<version>" is a suggestion, not a rule).
 const userAgent = "userctl-rpc/0.1.0";
 
-/** A Node transport: a connect Transport you can watch and close. */
-export interface NodeTransport extends ClosableTransport {
+/** A Node transport: the transport of both runtimes (close, activeCalls, state) plus its endpoints. */
+export interface NodeTransport extends RpcTransport {
   /** Overall connectivity: ready if any endpoint is, else connecting, transient_failure or idle; closed after close(). */
   state(): ConnectivityState;
   /** Each endpoint's connectivity (HTTP/2; empty before the first call and over HTTP/1.1). */

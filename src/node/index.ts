@@ -11,7 +11,7 @@ import { createTransport } from "./create-transport.js";
 
 export { createTransport };
 export type { NodeTransport } from "./create-transport.js";
-export type { ConnectivityState } from "./connection/endpoint.js";
+export type { ConnectivityState, RpcTransport } from "../transport/rpc-transport.js";
 export type { EndpointStatus } from "./connection/connection-pool.js";
 
 /** Creates a UserService client on a Transport, or on options for `createTransport`. */

@@ -70,6 +70,7 @@ export function createInterceptorStack(options: TransportOptions, ambient: Ambie
 export function createCallInterceptors(options: TransportOptions): Interceptor[] {
   const stack: Interceptor[] = [];
   if (options.telemetry !== undefined) stack.push(options.telemetry);
+  if (options.logging !== undefined) stack.push(options.logging);
   if (options.logger) {
     stack.push(createLoggingInterceptor({ logger: options.logger, ...(options.logLevel && { level: options.logLevel }) }));
   }

@@ -52,6 +52,14 @@ export interface TransportOptions {
   logger?: Logger;
   /** Lowest level logged; "debug" adds headers (redacted) and bodies. Defaults to "info". */
   logLevel?: LogLevel;
+  /**
+   * Logging as the interceptor `createLoggingInterceptor({ logger, level })`
+   * returns: the same as `logger` and `logLevel`, in a form a bundler can
+   * see, so an app without logging does not carry the logging code. The
+   * browser `createTransport` takes only this form. It runs around the whole
+   * call, inside telemetry. Defaults to none.
+   */
+  logging?: Interceptor;
   /** Sends `x-correlation-id` (options, or false for none). Defaults to on. */
   correlation?: CorrelationInterceptorOptions | boolean;
   /**
@@ -68,7 +76,19 @@ export interface TransportOptions {
   telemetry?: Interceptor;
   /** Headers sent on every call (a call's own headers win). Defaults to none. */
   headers?: HeadersInit;
-  /** Node only: largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */
+  /**
+   * Browser only: the `fetch` to call, e.g. one that adds a CSRF header or a
+   * test double. Defaults to `globalThis.fetch`, looked up on every call.
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * Browser only: fetch's `credentials`, whether cookies and HTTP auth go
+   * with each call: "include" sends them cross-site too (the server must then
+   * answer CORS with `access-control-allow-credentials: true` and its exact
+   * origin). Defaults to fetch's own default, "same-origin".
+   */
+  credentials?: RequestCredentials;
+  /** Largest response message accepted, in bytes. Defaults to 4 MiB, as grpc-js. */
   readMaxBytes?: number;
   /** Node only: largest request message sent, in bytes. Defaults to no limit, as grpc-js. */
   writeMaxBytes?: number;

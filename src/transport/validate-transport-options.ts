@@ -86,6 +86,9 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (options.telemetry !== undefined && typeof options.telemetry !== "function") {
     throw invalidOption("telemetry", "must be the interceptor createTelemetryInterceptor() returns");
   }
+  if (options.logging !== undefined && typeof options.logging !== "function") {
+    throw invalidOption("logging", "must be the interceptor createLoggingInterceptor() returns");
+  }
   if (options.healthCheck !== undefined && typeof options.healthCheck?.service !== "string") {
     throw invalidOption("healthCheck", 'must be { service: "..." } ("" for the whole server)');
   }

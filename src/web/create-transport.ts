@@ -1,34 +1,32 @@
-import type { Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { createBrowserStreamingGuard } from "../transport/browser-streaming-guard.js";
-import { createFetchFailureInterceptor } from "../transport/fetch-failure-interceptor.js";
-import { createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
+import { binaryCodec } from "../protocol/message-codec.js";
+import type { RpcTransport } from "../transport/rpc-transport.js";
 import type { TransportOptions } from "../transport/transport-options.js";
-import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
-import { validateTransportOptions } from "../transport/validate-transport-options.js";
+import { invalidOption, validateTransportOptions } from "../transport/validate-transport-options.js";
+import { createFetchTransport } from "./create-fetch-transport.js";
 
 /**
- * Creates a Transport for browsers (fetch): gRPC-Web by default, Connect on
- * request, with the same interceptors and typed errors as on Node. Client-streaming and bidi
- * calls fail at once with UNIMPLEMENTED, since fetch cannot stream request
- * bodies. Node-only options (TLS files, keepalive, compression, message size limits)
- * are ignored: the browser and fetch own those.
+ * Creates a Transport for browsers: binary gRPC-Web over fetch, our own
+ * (src/web/grpc-web/), with the same policies as on Node (deadline, retries,
+ * auth, correlation, typed errors) in its call loop. Client-streaming and
+ * bidi calls fail at once with UNIMPLEMENTED, since fetch cannot stream
+ * request bodies. The Connect protocol and the JSON codec are not in here,
+ * so an app that does not use them does not carry them: they come with
+ * `createTransportWithConnect`, which takes the same options; logging comes
+ * as `logging: createLoggingInterceptor({ logger })`, telemetry as
+ * `telemetry`. Node-only options (TLS files, keepalive, compression) are ignored.
  */
-export function createTransport(options: TransportOptions): Transport {
+export function createTransport(options: TransportOptions): RpcTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
-  const interceptors = createInterceptorStack(options, {
-    guard: createBrowserStreamingGuard(),
-    network: createFetchFailureInterceptor(),
-  });
-  const common = {
-    baseUrl: options.baseUrl as string, // validated: one URL in browsers
-    interceptors,
-    ...(options.useBinaryFormat !== undefined && { useBinaryFormat: options.useBinaryFormat }),
-    ...(options.jsonRegistry !== undefined && { jsonOptions: { registry: options.jsonRegistry } }),
-  };
-  const transport =
-    protocol === "connect"
-      ? createConnectTransport({ ...common, ...(options.useHttpGet !== undefined && { useHttpGet: options.useHttpGet }) })
-      : createGrpcWebTransport(common);
-  return createTypedErrorTransport(transport, typedErrorOptions(options));
+  if (protocol === "connect") {
+    throw invalidOption("protocol", 'the browser createTransport speaks binary gRPC-Web only; for "connect" use createTransportWithConnect, which takes the same options');
+  }
+  if (options.useBinaryFormat === false) {
+    throw invalidOption("useBinaryFormat", "the browser createTransport speaks binary gRPC-Web only; for JSON use createTransportWithConnect, which takes the same options");
+  }
+  if (options.logger !== undefined) {
+    throw invalidOption("logger", "the browser createTransport takes logging: createLoggingInterceptor({ logger }) instead, so that apps without logging do not carry it");
+  }
+  // Telemetry and logging come as interceptors the app imported: nothing of them is here otherwise.
+  const callInterceptors = [options.telemetry, options.logging].filter((i) => i !== undefined);
+  return createFetchTransport(options, binaryCodec, callInterceptors);
 }

@@ -30,8 +30,8 @@ for (const protocol of ["grpc-web", "connect"] as const) {
     it("makes every unary RPC: create, get, update, list and delete", async () => {
       const { page, url } = await open();
       const result = await page.evaluate(async ({ url, protocol, token }) => {
-        const { createUserClient } = window.userctl;
-        const client = createUserClient({ baseUrl: url, protocol, auth: token });
+        const { userClientFor } = window.userctl;
+        const client = userClientFor({ baseUrl: url, protocol, auth: token });
         const created = await client.createUser({ name: "Ada", email: "ada@example.com", age: 36, roles: ["admin"] });
         const fetched = await client.getUser(created.id);
         const updated = await client.updateUser(created.id, { name: "Ada Lovelace" });
@@ -60,8 +60,8 @@ for (const protocol of ["grpc-web", "connect"] as const) {
     it("streams WatchUsers events as they happen (server streaming over fetch)", async () => {
       const { page, url } = await open();
       const events = await page.evaluate(async ({ url, protocol, token }) => {
-        const { createUserClient } = window.userctl;
-        const client = createUserClient({ baseUrl: url, protocol, auth: token });
+        const { userClientFor } = window.userctl;
+        const client = userClientFor({ baseUrl: url, protocol, auth: token });
         const stop = new AbortController();
         const seen: string[] = [];
         const watching = (async () => {
@@ -87,7 +87,7 @@ for (const protocol of ["grpc-web", "connect"] as const) {
         const lib = window.userctl;
         const client = createClientWith(token);
         function createClientWith(auth: string) {
-          return lib.createUserClient({ baseUrl: url, protocol, auth, retry: false });
+          return lib.userClientFor({ baseUrl: url, protocol, auth, retry: false });
         }
         const missing = await client.getUser("no-such-user").catch((e: unknown) => e);
         const invalid = await client.createUser({ name: "", email: "not-an-email" }).catch((e: unknown) => e);
@@ -115,8 +115,8 @@ for (const protocol of ["grpc-web", "connect"] as const) {
     it("retries a read that fails twice with UNAVAILABLE and returns the third answer", async () => {
       const { page, url, log } = await open([fault.fail("GetUser", { code: Code.Unavailable, times: 2 })]);
       const result = await page.evaluate(async ({ url, protocol, token }) => {
-        const { createUserClient } = window.userctl;
-        const client = createUserClient({
+        const { userClientFor } = window.userctl;
+        const client = userClientFor({
           baseUrl: url,
           protocol,
           auth: token,
@@ -133,7 +133,7 @@ for (const protocol of ["grpc-web", "connect"] as const) {
       const { page, url } = await open([fault.stall("GetUser", { ms: 10_000 })]);
       const result = await page.evaluate(async ({ url, protocol, token }) => {
         const lib = window.userctl;
-        const client = lib.createUserClient({ baseUrl: url, protocol, auth: token });
+        const client = lib.userClientFor({ baseUrl: url, protocol, auth: token });
         const started = performance.now();
         const error = await client.getUser("u", { timeoutMs: 300 }).catch((e: unknown) => e);
         return { deadline: error instanceof lib.DeadlineExceededError, elapsedMs: performance.now() - started };
@@ -149,7 +149,7 @@ for (const protocol of ["grpc-web", "connect"] as const) {
       // delay raced a slow first request on a loaded machine.
       const pending = page.evaluate(async ({ url, protocol, token }) => {
         const lib = window.userctl;
-        const client = lib.createUserClient({ baseUrl: url, protocol, auth: token });
+        const client = lib.userClientFor({ baseUrl: url, protocol, auth: token });
         const abort = new AbortController();
         (window as unknown as { abortCall: () => number }).abortCall = () => {
           abort.abort();
@@ -175,7 +175,7 @@ for (const protocol of ["grpc-web", "connect"] as const) {
       const result = await page.evaluate(async ({ url, protocol, token }) => {
         const lib = window.userctl;
         let retries = 0;
-        const client = lib.createUserClient({
+        const client = lib.userClientFor({
           baseUrl: url,
           protocol,
           auth: token,
@@ -199,7 +199,7 @@ for (const protocol of ["grpc-web", "connect"] as const) {
       const { page, url, log } = await open();
       const result = await page.evaluate(async ({ url, protocol, token }) => {
         const lib = window.userctl;
-        const client = lib.createUserClient({ baseUrl: url, protocol, auth: token });
+        const client = lib.userClientFor({ baseUrl: url, protocol, auth: token });
         const error = await client.bulkCreateUsers([{ name: "B", email: "b@example.com" }]).catch((e: unknown) => e);
         return {
           unimplemented: error instanceof lib.UnimplementedError,

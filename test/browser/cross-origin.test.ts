@@ -37,7 +37,7 @@ describeInBrowser("a page from another origin calling the server", () => {
     const result = await page.evaluate(
       async ({ url, protocol, token }) => {
         const lib = window.userctl;
-        const client = lib.createUserClient({ baseUrl: url, protocol, auth: token, retry: false });
+        const client = lib.userClientFor({ baseUrl: url, protocol, auth: token, retry: false });
         const describe = (e: unknown) =>
           e instanceof lib.ConnectError
             ? { name: e.constructor.name, code: lib.Code[e.code], fields: lib.readFieldViolations(e).map((v) => v.field) }

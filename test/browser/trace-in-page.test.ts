@@ -37,7 +37,7 @@ async function createAndGetInPage(page: Page, call: PageCall): Promise<{ email: 
   return await page.evaluate(async ({ url, protocol, token, retry }) => {
     const lib = window.userctl;
     const tracing = lib.createPageTracing();
-    const client = lib.createUserClient({
+    const client = lib.userClientFor({
       baseUrl: url,
       protocol,
       auth: token,

@@ -11,7 +11,7 @@ import { file_connectrpc_conformance_v1_service } from "../../gen/connectrpc/con
 import type { Logger } from "../../src/interceptors/logging-interceptor.js";
 import { createTransport as createNodeTransport } from "../../src/node/create-transport.js";
 import type { TransportOptions } from "../../src/transport/transport-options.js";
-import { createTransport as createWebTransport } from "../../src/web/create-transport.js";
+import { createTransportWithConnect as createWebTransport } from "../../src/web/create-transport-with-connect.js";
 
 /** Which of our `createTransport` functions a run tests. */
 export type ConformanceRuntime = "node" | "web";

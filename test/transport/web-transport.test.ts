@@ -4,6 +4,7 @@ import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { UnimplementedError } from "../../src/errors/index.js";
 import type { TransportOptions } from "../../src/transport/transport-options.js";
 import { createTransport } from "../../src/web/create-transport.js";
+import { createTransportWithConnect } from "../../src/web/create-transport-with-connect.js";
 import { createUserClient } from "../../src/web/index.js";
 import { useFaultyServers } from "../helpers/fault-interceptor.js";
 import { rejection, streamOf, TEST_TOKEN } from "../helpers/test-server.js";
@@ -22,7 +23,8 @@ describe("createTransport in the browser build", () => {
     { protocol: "connect", logged: "connect" },
   ] as const)("speaks $logged when asked for protocol $protocol", async ({ protocol, logged }) => {
     const { s } = await serve();
-    const client = createClient(UserService, createTransport({ baseUrl: s.url, auth: TEST_TOKEN, ...(protocol && { protocol }) }));
+    const create = protocol === "connect" ? createTransportWithConnect : createTransport;
+    const client = createClient(UserService, create({ baseUrl: s.url, auth: TEST_TOKEN, ...(protocol && { protocol }) }));
     const { user } = await client.createUser({ email: "ada@example.com", name: "Ada" });
     expect((await client.getUser({ userId: user!.id })).user?.name).toBe("Ada");
     expect(s.logs).toHaveLength(2);
@@ -50,6 +52,8 @@ describe("createTransport in the browser build", () => {
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([
+    ["the Connect protocol", { protocol: "connect" }, /invalid option protocol: .*use createTransportWithConnect/],
+    ["the JSON codec", { useBinaryFormat: false }, /invalid option useBinaryFormat: .*use createTransportWithConnect/],
     ["an unknown protocol", { protocol: "http3" }, /invalid option protocol/],
     ["a malformed url", { baseUrl: "::" }, /invalid option baseUrl/],
     ["a negative timeout", { timeouts: { unaryTimeoutMs: -1 } }, /invalid option unaryTimeoutMs/],
@@ -69,9 +73,9 @@ describe("createTransport in the browser build", () => {
     expect(faults.attempts).toEqual([]);
   });
 
-  it("fails a bidi call at once with Unimplemented naming the method, without a request", async () => {
+  it.each(["grpc-web", "connect"] as const)("fails a bidi call over %s at once with Unimplemented naming the method, without a request", async (protocol) => {
     const { s, faults } = await serve();
-    const client = createClient(UserService, createTransport({ baseUrl: s.url, auth: TEST_TOKEN, protocol: "connect" }));
+    const client = createClient(UserService, createTransportWithConnect({ baseUrl: s.url, auth: TEST_TOKEN, protocol }));
     const started = performance.now();
     let error: unknown;
     try {

@@ -1,6 +1,7 @@
-// Our web createTransport with its defaults (no interceptors option, no auth,
-// no logger): browser streaming guard, correlation, deadline and retry
-// interceptors, and the typed-error transport wrapper. One unary call.
+// "bare", bench schema: our web createTransport with its defaults (no auth,
+// no logging, no interceptors): binary gRPC-Web over fetch with the
+// default retry, deadline and correlation policies and typed errors, plus
+// createClient and one unary call.
 import { createClient } from "@connectrpc/connect";
 import { UserService } from "../../../gen/user/v1/user_service_pb.js";
 import { createTransport } from "../../../src/web/index.js";

@@ -1,14 +1,17 @@
-// Our createUserClient with every interceptor on: auth, retry, deadline,
-// logging and correlation. One get call and a watch loop.
-import { createUserClient } from "../../../src/web/index.js";
+// Our createUserClient (the resuming watch, typed helpers) on the web
+// createTransport with auth, retry, deadline, logging and correlation: one
+// get call and a watch loop. Not a goal row: it adds the user client.
+import { createLoggingInterceptor, createTransport, createUserClient } from "../../../src/web/index.js";
 
-const client = createUserClient({
-  baseUrl: "https://api.example.com",
-  auth: "token-1",
-  retry: { maxAttempts: 4 },
-  timeouts: { unaryTimeoutMs: 10_000 },
-  logger: console,
-  correlation: { headerName: "x-request-id" },
-});
+const client = createUserClient(
+  createTransport({
+    baseUrl: "https://api.example.com",
+    auth: "token-1",
+    retry: { maxAttempts: 4 },
+    timeouts: { unaryTimeoutMs: 10_000 },
+    logging: createLoggingInterceptor({ logger: console }),
+    correlation: { headerName: "x-request-id" },
+  }),
+);
 console.log(await client.getUser("u-1"));
 for await (const event of client.watchUsers({ userIds: ["u-1"] })) console.log(event);

@@ -1,8 +1,10 @@
 import type * as http2 from "node:http2";
 import { createHttp2Connection, type Http2Connection, type Http2ConnectionOptions } from "./http2-connection.js";
 
-/** Connectivity of one endpoint, as gRPC names it. */
-export type ConnectivityState = "idle" | "connecting" | "ready" | "transient_failure" | "closed";
+import type { ConnectivityState } from "../../transport/rpc-transport.js";
+
+// Connectivity of one endpoint, as gRPC names it: the same states as a whole transport's.
+export type { ConnectivityState };
 
 /** Options for {@link createEndpoint}; the pool resolves every default. */
 export interface EndpointOptions extends Omit<Http2ConnectionOptions, "origin" | "onUnusable" | "keepaliveIntervalMs"> {

@@ -29,7 +29,7 @@ function lineOf(text: string, scenario: string, label: string): string | undefin
 const bundles = {
   esbuild: "0",
   apps: {
-    "full-client": { minified: 150, gzip: 40, brotli: 30 },
+    "full-web-transport": { minified: 150, gzip: 40, brotli: 30 },
     "bare-web-transport": { minified: 140, gzip: 38, brotli: 29 },
     "connect-web-baseline": { minified: 100, gzip: 32, brotli: 25 },
   },
