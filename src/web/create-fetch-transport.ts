@@ -3,6 +3,7 @@ import { resolveCallPolicy } from "../call/call-policy.js";
 import type { MessageCodec } from "../protocol/message-codec.js";
 import { DEFAULT_CLOSE_GRACE_MS } from "../transport/closable-transport.js";
 import type { RpcTransport } from "../transport/rpc-transport.js";
+import { streamsCancelOnReturn } from "../transport/streams-cancel-on-return.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
 import { createGrpcWebTransport } from "./grpc-web/grpc-web-transport.js";
 
@@ -29,7 +30,7 @@ export function createFetchTransport(options: TransportOptions, codec: MessageCo
   });
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { graceMs?: number } = {}) => (closing ??= grpcWeb.close(closeOptions.graceMs ?? DEFAULT_CLOSE_GRACE_MS));
-  return {
+  const transport: RpcTransport & { [streamsCancelOnReturn]: true } = {
     unary: grpcWeb.unary,
     stream: grpcWeb.stream,
     close,
@@ -37,5 +38,8 @@ export function createFetchTransport(options: TransportOptions, codec: MessageCo
     // fetch owns the connections: a transport is ready until it is closed.
     state: () => (closing === undefined ? "ready" : "closed"),
     [Symbol.asyncDispose]: () => close(),
+    // Leaving a stream's for await cancels its body reader and ends the call.
+    [streamsCancelOnReturn]: true,
   };
+  return transport;
 }

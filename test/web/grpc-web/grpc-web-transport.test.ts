@@ -5,7 +5,8 @@ import { CanceledError, DeadlineExceededError, InvalidArgumentError, NotFoundErr
 import { createTransport } from "../../../src/web/create-transport.js";
 import { createTransportWithConnect } from "../../../src/web/create-transport-with-connect.js";
 import { fault, useFaultyServers } from "../../helpers/fault-interceptor.js";
-import { rejection, TEST_TOKEN } from "../../helpers/test-server.js";
+import { eventually, rejection, TEST_TOKEN } from "../../helpers/test-server.js";
+import { createUserClient } from "../../../src/client/user-client.js";
 
 // Our gRPC-Web transport on Node's fetch (HTTP/1.1, as a browser without
 // HTTP/2) against the real reference server on loopback.
@@ -120,6 +121,23 @@ describe("the browser transport over fetch", () => {
     stop.abort();
     expect(await rejection(stream.next())).toBeInstanceOf(CanceledError);
     expect(transport.activeCalls()).toBe(0);
+  });
+
+  it("ends the server stream and releases the call when a user client's watch is left early, with no AbortController of its own", async () => {
+    const { s } = await startServer();
+    const transport = createTransport({ baseUrl: s.url, auth: TEST_TOKEN });
+    const signals = new Set<AbortSignal | undefined>();
+    const users = createUserClient({ ...transport, stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)) });
+    for (let i = 1; i <= 3; i++) await users.createUser({ email: `u${i}@example.com`, name: `U${i}` });
+    for (let i = 0; i < 2; i++) {
+      for await (const event of users.watchUsers({ sinceSequence: 1n })) {
+        if (event.sequence === 3n) break;
+      }
+      expect(transport.activeCalls()).toBe(0);
+    }
+    // Both watches passed the client's one lifetime signal.
+    expect(signals.size).toBe(1);
+    await eventually(() => s.server.activeCalls().streams === 0, "the server stream to end");
   });
 
   it("refuses a response message above readMaxBytes with ResourceExhaustedError, and does not retry it", async () => {
