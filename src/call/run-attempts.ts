@@ -92,7 +92,9 @@ export function createAttemptRunner<F extends object>(settings: AttemptRunnerSet
       replay = false;
       if (call.ended !== undefined) throw call.ended;
       if (call.remainingMs() <= 0) throw deadlineError(call, attempt);
-      let fields = attempt === 1 ? base : { ...base };
+      // Object.assign, not a spread: V8 copies a spread copy's map again for
+      // every field added after it (see node-headers.ts copyFields).
+      let fields = attempt === 1 ? base : (Object.assign({}, base) as F);
       const set = fields as Record<string, string>;
       if (attempt > 1) set["grpc-previous-rpc-attempts"] = String(attempt - 1);
       let token: CachedToken | undefined;

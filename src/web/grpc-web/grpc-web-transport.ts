@@ -12,9 +12,10 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
-import { callTimeoutMs, deadlineError } from "../../call/call-timeout.js";
+import { callTimeoutMs } from "../../call/call-timeout.js";
 import { CallRegistry, GrpcCall } from "../../call/grpc-call.js";
 import { chainInterceptors, neverAborted, streamRequest, unaryRequest } from "../../call/interceptor-chain.js";
+import { typedMessages } from "../../call/typed-messages.js";
 import { createAttemptRunner } from "../../call/run-attempts.js";
 import { toTypedError } from "../../errors/to-typed-error.js";
 import { isRetryEligible } from "../../interceptors/retry-plan.js";
@@ -295,30 +296,3 @@ async function* once<T>(item: T): AsyncIterable<T> {
   yield item;
 }
 
-/** Errors while reading a handed-out stream are typed, and never retried; the call ends with the stream. */
-function typedMessages<T>(messages: AsyncIterable<T>, call: GrpcCall | undefined, typed: (e: unknown) => ConnectError): AsyncIterable<T> {
-  const it = messages[Symbol.asyncIterator]();
-  const wrapped: AsyncIterableIterator<T> = {
-    [Symbol.asyncIterator]: () => wrapped,
-    next: () =>
-      it.next().then(
-        (r) => {
-          if (r.done === true) call?.finish();
-          return r;
-        },
-        (e: unknown) => {
-          // A server that ends the stream at the deadline beats our own timer
-          // by a hair: once the deadline has passed, the call ended by its deadline.
-          const error = call !== undefined && call.ended === undefined && call.remainingMs() <= 0 ? deadlineError(call, 1, e) : e;
-          call?.finish();
-          throw typed(error);
-        },
-      ),
-    return: async (value?: unknown) => {
-      const r = (await it.return?.(value)) ?? { done: true as const, value: undefined };
-      call?.finish();
-      return r as IteratorResult<T>;
-    },
-  };
-  return wrapped;
-}
