@@ -29,7 +29,8 @@ import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
 import { createMethodWires, type MethodWire } from "./method-wire.js";
-import { assignHeadersInit, copyFields, headersFromOutgoing, headersInitHas, outgoingFromHeaders } from "./node-headers.js";
+import { assignHeadersInit, type HeaderFields, headersInitHas } from "../../protocol/header-fields.js";
+import { copyFields, headersFromOutgoing, outgoingFromHeaders } from "./node-headers.js";
 import { pumpRequests, ResponseStream } from "./stream-exchange.js";
 import { exchangeUnary } from "./unary-exchange.js";
 
@@ -132,7 +133,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const callHeaders = (wire: MethodWire, header: HeadersInit | undefined): http2.OutgoingHttpHeaders => {
     const fields = copyFields(wire.headers);
     for (const [name, value] of policy.headers) if (!headersInitHas(header, name)) fields[name] = value;
-    if (header !== undefined) assignHeadersInit(fields, header);
+    // Our request fields are strings only (HeaderFields), whatever Node's type allows.
+    if (header !== undefined) assignHeadersInit(fields as HeaderFields, header);
     const correlation = policy.correlation;
     if (correlation !== undefined && fields[correlation.headerName] === undefined) {
       fields[correlation.headerName] = correlation.ambient?.() || correlation.generateId();
@@ -339,7 +341,7 @@ function marked(set: WeakSet<ConnectError>, error: ConnectError): ConnectError {
 function callLevelHeaders(wire: MethodWire, timeoutMs: number | undefined, header: HeadersInit | undefined): Headers {
   const fields = copyFields(wire.headers);
   if (timeoutMs !== undefined && timeoutMs > 0) fields["grpc-timeout"] = encodeGrpcTimeout(timeoutMs);
-  if (header !== undefined) assignHeadersInit(fields, header);
+  if (header !== undefined) assignHeadersInit(fields as HeaderFields, header);
   return headersFromOutgoing(fields);
 }
 
