@@ -8,6 +8,8 @@ export interface PeerConfig {
   seed: number;
   /** Mean time between two connection-wide faults (reset, FIN, delay, GOAWAY, drop after a create). */
   connectionFaultEveryMs: number;
+  /** How long a long stall holds an attempt: past the client's deadline. */
+  longStallMs: number;
 }
 
 /** Messages to the peer. */
@@ -19,6 +21,8 @@ export interface PeerStats extends SoakServerStats {
   scheduled: Record<"reset" | "fin" | "delay" | "goaway-graceful" | "goaway-error" | "drop-after-create", number>;
   /** Client connections the proxy still holds open. */
   proxyConnectionsOpen: number;
+  /** The client connections the proxy holds, for finding a leak. */
+  openLinks: string[];
   /** Client connections the proxy accepted in all. */
   proxyAccepted: number;
 }

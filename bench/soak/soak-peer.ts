@@ -39,6 +39,7 @@ let proxy: Awaited<ReturnType<typeof startTcpProxy>> | undefined;
 const soak = createSoakServer({
   token: config.token,
   seed: config.seed + 1,
+  longStallMs: config.longStallMs,
   dropConnection(upstreamPort) {
     proxy?.links().find((l) => l.upstreamPort === upstreamPort)?.reset();
   },
@@ -75,7 +76,7 @@ function injectOne(): void {
 next();
 
 function stats(): PeerStats {
-  return { ...soak.stats(), scheduled: { ...scheduled }, proxyConnectionsOpen: proxy!.connections(), proxyAccepted: proxy!.accepted() };
+  return { ...soak.stats(), scheduled: { ...scheduled }, proxyConnectionsOpen: proxy!.connections(), openLinks: proxy!.links().map((l) => `client port ${l.clientPort}, open ${Math.round(performance.now() - l.openedAtMs)} ms`), proxyAccepted: proxy!.accepted() };
 }
 
 let stopping = false;

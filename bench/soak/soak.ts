@@ -1,4 +1,5 @@
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { Socket } from "node:net";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createTransport, createUserClient } from "../../src/node/index.js";
 import { countOpenHandles } from "../../test/helpers/open-handles.js";
@@ -17,7 +18,7 @@ export interface SoakOptions {
   concurrency?: number;
   /** Long-lived WatchUsers watches open during the run. Defaults to 3. */
   watches?: number;
-  /** Deadline of every unary call. Defaults to 1500 ms. */
+  /** Deadline of every unary call. Defaults to 2500 ms. */
   timeoutMs?: number;
   /** Mean time between two connection-wide faults. Defaults to 700 ms. */
   connectionFaultEveryMs?: number;
@@ -34,6 +35,9 @@ const SEEDED_USERS = 50;
 const HIT = 1; // an attempt failed, or the call did
 const IDEMPOTENT = 2;
 const OK = 4;
+const STALLED = 8; // event-loop stalls took a third of its deadline or more
+/** A call whose window held this share of its deadline in event-loop stalls lost its time to the machine, not the network. */
+const STALLED_SHARE = 1 / 3;
 
 type Kind = "getUser" | "listUsers" | "createUser" | "rawCreate";
 // A real app's mix: mostly reads, a third writes. createUser goes through the
@@ -58,11 +62,11 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const calls = options.calls ?? 50_000;
   const concurrency = options.concurrency ?? 32;
   const watches = options.watches ?? 3;
-  const timeoutMs = options.timeoutMs ?? 1500;
+  const timeoutMs = options.timeoutMs ?? 2500;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = createSeededRandom(seed);
   const progress = options.progress ?? (() => {});
-  const peer = await startSoakPeer({ token: TOKEN, seed, connectionFaultEveryMs: options.connectionFaultEveryMs ?? 700 });
+  const peer = await startSoakPeer({ token: TOKEN, seed, connectionFaultEveryMs: options.connectionFaultEveryMs ?? 700, longStallMs: timeoutMs * 2 });
   try {
     return await soakAgainst(peer, { calls, concurrency, watches, timeoutMs, seed, random, progress });
   } finally {
@@ -87,13 +91,28 @@ async function soakAgainst(
   let alreadyExists = 0;
   let retriedCalls = 0;
 
-  // Seeding and warm-up on a transport of their own, closed before the heap
-  // baseline, so code loaded and compiled on first use is not counted as growth.
+  // Innermost, once per attempt: an attempt the connection failed (any code
+  // but the call's own deadline) marks its call as hit by a connection fault.
+  const attempts = new Map<string, number>();
+  const observeAttempts: Interceptor = (next) => async (req) => {
+    const call = req.header.get(SOAK_CALL_HEADER);
+    if (call !== null) attempts.set(call, (attempts.get(call) ?? 0) + 1);
+    try {
+      return await next(req);
+    } catch (e) {
+      if (call !== null && ConnectError.from(e).code !== Code.DeadlineExceeded) attemptFailed.add(call);
+      throw e;
+    }
+  };
+  // Seeding and warm-up on a transport of their own, set up as the measured
+  // one and closed before the heap baseline, so code loaded and compiled on
+  // first use (every call kind, a watch left early) is not counted as growth.
   const userIds: string[] = [];
   const seedingStarted = performance.now();
   {
-    const warm = createTransport({ baseUrl: peer.url, auth: TOKEN, retry: { maxAttempts: 10, throttle: false } });
+    const warm = createTransport({ baseUrl: peer.url, auth: TOKEN, retry: { maxAttempts: 10, throttle: false }, interceptors: [observeAttempts] });
     const users = createUserClient(warm);
+    const rawWarm = createClient(UserService, warm);
     let tries = 0;
     const seeder = async () => {
       while (userIds.length < SEEDED_USERS && tries < SEEDED_USERS * 20) {
@@ -108,6 +127,18 @@ async function soakAgainst(
       }
     };
     await Promise.all(Array.from({ length: 8 }, seeder));
+    const warmOptions = { timeoutMs: 5000, headers: { [SOAK_CALL_HEADER]: "warm" } };
+    for (let i = 0; i < 20; i++) {
+      await users.listUsers({ pageSize: 5 }, warmOptions).catch(() => {});
+      await rawWarm.createUser({ email: `warm-${o.seed}-${i}@soak.test`, name: "warm" }, warmOptions).catch(() => {});
+    }
+    try {
+      for await (const _ of users.watchUsers({ sinceSequence: 1n }, { headers: warmOptions.headers })) break;
+    } catch {
+      // a fault ended it; the code is loaded all the same
+    }
+    attempts.clear();
+    attemptFailed.clear();
     await users.close();
     await warm.close();
     if (userIds.length < SEEDED_USERS) throw new Error(`could only seed ${userIds.length} users`);
@@ -119,16 +150,6 @@ async function soakAgainst(
   const heapBefore = heapUsed();
   const handlesBefore = countOpenHandles();
 
-  // Innermost, once per attempt: an attempt that failed marks its call as hit by a fault.
-  const observeAttempts: Interceptor = (next) => async (req) => {
-    const call = req.header.get(SOAK_CALL_HEADER);
-    try {
-      return await next(req);
-    } catch (e) {
-      if (call !== null) attemptFailed.add(call);
-      throw e;
-    }
-  };
   const transport = createTransport({
     baseUrl: peer.url,
     auth: TOKEN,
@@ -223,13 +244,21 @@ async function soakAgainst(
         flags[i]! |= OK;
         codes.OK = (codes.OK ?? 0) + 1;
       } else {
-        flags[i]! |= HIT;
+        // A call that ran out of time with no failed attempt met a delay, not a connection fault.
+        if (outcome.code !== Code.DeadlineExceeded) flags[i]! |= HIT;
         const name = Code[outcome.code];
         codes[name] = (codes[name] ?? 0) + 1;
         if (outcome.code === Code.AlreadyExists) alreadyExists++;
-        if (flags[i]! & IDEMPOTENT) count(idempotentFailures, `${Code[outcome.code]}: ${outcome.rawMessage.slice(0, 100)}`);
+        const stalledMs = stalls.stalledMsWithin(started, performance.now());
+        if (outcome.code === Code.DeadlineExceeded && stalledMs >= o.timeoutMs * STALLED_SHARE) flags[i]! |= STALLED;
+        if (flags[i]! & IDEMPOTENT) {
+          const stalled = Math.round(stalledMs / 100) * 100;
+          const hit = attemptFailed.has(id) ? "after a connection fault" : "no failed attempt";
+          count(idempotentFailures, `${Code[outcome.code]}, ${hit}, ${attempts.get(id) ?? 0} attempts, ~${stalled} ms of event-loop stalls: ${outcome.rawMessage.slice(0, 90)}`);
+        }
         if (!EXPECTED_CODES.has(outcome.code)) unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] = (unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] ?? 0) + 1;
       }
+      attempts.delete(id);
       if (attemptFailed.delete(id)) {
         flags[i]! |= HIT;
         retriedCalls++;
@@ -270,6 +299,7 @@ async function soakAgainst(
   const stallSummary = stalls.stop();
   await settle(300);
   const handlesAfter = countOpenHandles();
+  const lingeringSockets = describeSockets();
   const heapAfter = heapUsed();
   const peerStats: PeerStats = await peer.stats();
 
@@ -277,7 +307,7 @@ async function soakAgainst(
   // graceful GOAWAY): they count as faulted, not as needing to recover.
   const longStalled = new Set(peerStats.longStalledCalls);
   const faulted = new Uint8Array(o.calls);
-  for (let i = 0; i < o.calls; i++) if (flags[i]! & HIT) faulted[i] = 1;
+  for (let i = 0; i < o.calls; i++) if (flags[i]! & HIT || !(flags[i]! & OK)) faulted[i] = 1;
   for (const id of peerStats.faultedCalls) {
     const i = Number(id);
     if (Number.isInteger(i) && i >= 0 && i < o.calls) faulted[i] = 1;
@@ -285,10 +315,16 @@ async function soakAgainst(
   let faultedCalls = 0;
   let hitIdempotent = 0;
   let recovered = 0;
+  let lostToStalls = 0;
   for (let i = 0; i < o.calls; i++) {
     faultedCalls += faulted[i]!;
     // A long stall holds one attempt past the deadline on purpose: DEADLINE_EXCEEDED is its right answer.
     if ((flags[i]! & (HIT | IDEMPOTENT)) === (HIT | IDEMPOTENT) && !longStalled.has(String(i))) {
+      // Out of time because this process's event loop was stalled for a third of the deadline: reported, not counted.
+      if (flags[i]! & STALLED) {
+        lostToStalls++;
+        continue;
+      }
       hitIdempotent++;
       if (flags[i]! & OK) recovered++;
     }
@@ -325,14 +361,25 @@ async function soakAgainst(
     idempotentHit: hitIdempotent,
     idempotentRecovered: recovered,
     idempotentFailures,
+    idempotentOutOfTimeInStalls: lostToStalls,
     watches: watchFigures,
     connectionFaultsSeen: peerStats.scheduled.reset + peerStats.scheduled.fin + peerStats.fired["goaway-error"] + peerStats.fired["drop-after-create"],
     phantomActiveCalls,
     closeMs: Math.round(closeMs * 10) / 10,
     socketsAfterClose: Math.max(0, handlesAfter.sockets - handlesBefore.sockets),
     proxyConnectionsOpenAfterClose: peerStats.proxyConnectionsOpen,
+    lingeringSockets,
+    proxyLinksAfterClose: peerStats.openLinks,
     heapGrowthBytes: heapBefore === undefined || heapAfter === undefined ? undefined : heapAfter - heapBefore,
   };
+}
+
+/** This process's TCP sockets still open, each as "local -> remote (state)", to tell which connection leaked. */
+function describeSockets(): string[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles
+    .filter((h): h is import("node:net").Socket => h instanceof Socket && h.remotePort !== undefined)
+    .map((s) => `${s.localPort} -> ${s.remotePort} (${s.readyState}${s.destroyed ? ", destroyed" : ""}${s.pending ? ", pending" : ""})`);
 }
 
 function count(record: Record<string, number>, key: string): void {
