@@ -6,8 +6,8 @@ export interface PeerConfig {
   token: string;
   /** Seeds the fault schedule and the per-attempt fault choices. */
   seed: number;
-  /** Mean time between two connection-wide faults (reset, FIN, delay, GOAWAY, drop after a create). */
-  connectionFaultEveryMs: number;
+  /** Mean number of UserService requests between two connection-wide faults (reset, FIN, delay, GOAWAY, drop after a create). */
+  connectionFaultEveryRequests: number;
   /** How long a long stall holds an attempt: past the client's deadline. */
   longStallMs: number;
 }

@@ -2,7 +2,7 @@
  * The faulty side of the soak, in a process of its own so that its work and
  * heap are not the client's: the reference server with its server-side
  * faults, behind a TCP proxy on loopback that resets, FINs and delays
- * connections on a seeded schedule. Started by soak-peer-process.ts with an
+ * connections on a seeded schedule (one connection-wide fault every so many requests). Started by soak-peer-process.ts with an
  * IPC channel: it sends `{ type: "ready", url }`, then answers
  * `{ type: "stats" }` and `{ type: "quiet" }` (stop injecting faults), and
  * exits on `{ type: "stop" }` or when the channel closes.
@@ -40,6 +40,7 @@ const soak = createSoakServer({
   token: config.token,
   seed: config.seed + 1,
   longStallMs: config.longStallMs,
+  onRequest: () => onRequest(),
   dropConnection(upstreamPort) {
     proxy?.links().find((l) => l.upstreamPort === upstreamPort)?.reset();
   },
@@ -48,9 +49,15 @@ const { port } = await soak.server.listen(0, "127.0.0.1");
 proxy = await startTcpProxy({ target: { host: "127.0.0.1", port } });
 
 let quiet = false;
-let timer: NodeJS.Timeout | undefined;
-function next(): void {
-  timer = setTimeout(injectOne, config.connectionFaultEveryMs * (0.5 + random()));
+// Counted in requests, not time: the share of calls a fault hits is then the
+// same on a fast machine and a loaded one.
+const nextGap = () => Math.max(1, Math.round(config.connectionFaultEveryRequests * (0.5 + random())));
+let countdown = nextGap();
+function onRequest(): void {
+  if (quiet || --countdown > 0) return;
+  countdown = nextGap();
+  // After the request that triggered it is on its way: the fault hits the connection, not the hook.
+  setImmediate(injectOne);
 }
 function injectOne(): void {
   if (quiet) return;
@@ -71,9 +78,7 @@ function injectOne(): void {
     scheduled[kind]++;
     soak.arm(kind);
   }
-  next();
 }
-next();
 
 function stats(): PeerStats {
   return { ...soak.stats(), scheduled: { ...scheduled }, proxyConnectionsOpen: proxy!.connections(), openLinks: proxy!.links().map((l) => `client port ${l.clientPort}, open ${Math.round(performance.now() - l.openedAtMs)} ms`), proxyAccepted: proxy!.accepted() };
@@ -83,7 +88,6 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  clearTimeout(timer);
   setTimeout(() => process.exit(0), 3000).unref();
   await proxy!.close();
   await soak.server.close({ graceMs: 0 });
@@ -94,7 +98,6 @@ process.on("message", (message: PeerMessage) => {
   if (message.type === "stats") process.send!({ type: "stats", stats: stats() });
   else if (message.type === "quiet") {
     quiet = true;
-    clearTimeout(timer);
     process.send!({ type: "quiet" });
   } else if (message.type === "stop") void stop();
 });

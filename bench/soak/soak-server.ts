@@ -31,6 +31,8 @@ export interface SoakServerOptions {
   longStallRate?: number;
   /** How long a long stall holds an attempt. Defaults to 3000. */
   longStallMs?: number;
+  /** Called on every UserService request before any fault is chosen: the peer's fault schedule counts them. */
+  onRequest: () => void;
   /** Resets the client side of the connection whose upstream port is given (a drop after the server did the work). */
   dropConnection: (upstreamPort: number) => void;
 }
@@ -95,6 +97,7 @@ export function createSoakServer(options: SoakServerOptions): SoakServer {
 
   const httpHandler: HttpHandler = (req) => {
     if (!("stream" in req) || !req.url.startsWith(userPath)) return false;
+    options.onRequest();
     const call = headerOf(req.headers[SOAK_CALL_HEADER]);
     const stream = req.stream;
     if (call !== undefined) streams.set(call, stream);

@@ -20,8 +20,11 @@ export interface SoakOptions {
   watches?: number;
   /** Deadline of every unary call. Defaults to 2500 ms. */
   timeoutMs?: number;
-  /** Mean time between two connection-wide faults. Defaults to 700 ms. */
-  connectionFaultEveryMs?: number;
+  /**
+   * Mean number of requests the server gets between two connection-wide
+   * faults (each hits every call on the connection). Defaults to 120.
+   */
+  connectionFaultEveryRequests?: number;
   /** Seeds the call mix and the peer's faults. Defaults to a random seed (printed in the report). */
   seed?: number;
   /** Gets a progress line now and then. Defaults to none. */
@@ -66,7 +69,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = createSeededRandom(seed);
   const progress = options.progress ?? (() => {});
-  const peer = await startSoakPeer({ token: TOKEN, seed, connectionFaultEveryMs: options.connectionFaultEveryMs ?? 700, longStallMs: timeoutMs * 2 });
+  const peer = await startSoakPeer({ token: TOKEN, seed, connectionFaultEveryRequests: options.connectionFaultEveryRequests ?? 120, longStallMs: timeoutMs * 2 });
   try {
     return await soakAgainst(peer, { calls, concurrency, watches, timeoutMs, seed, random, progress });
   } finally {
