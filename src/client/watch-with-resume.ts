@@ -5,7 +5,13 @@ import { backoffDelayMs, sleep, systemClock } from "../interceptors/backoff.js";
 
 /** How a resumable watch reopens its stream. */
 export interface ResumeOptions {
-  /** Consecutive failed openings before giving up. Defaults to 8. */
+  /**
+   * Consecutive failed openings before giving up. A stream that stayed open
+   * at least `maxBackoffMs` before it failed was working, so its failure
+   * starts a new count (as client-go's watch backoff resets after a healthy
+   * period): a quiet watch survives any number of connection resets spread
+   * over time. Defaults to 8.
+   */
   maxReconnects?: number;
   /** First backoff before reopening, doubled each time (full jitter). Defaults to 100 ms. */
   initialBackoffMs?: number;
@@ -61,6 +67,7 @@ export async function* watchWithResume(
     // open. Our own transports end the call on return(), which for await
     // calls when the caller stops reading: the watch's signal is enough.
     const opened = source.cancelsOnReturn ? undefined : new AbortController();
+    const openedAt = systemClock.now();
     // Linked by hand: AbortSignal.any costs kilobytes per open stream.
     const onAbort = opened === undefined ? undefined : () => opened.abort(signal.reason);
     if (onAbort !== undefined) {
@@ -93,6 +100,8 @@ export async function* watchWithResume(
       }
     } catch (e) {
       const error = toTypedError(e);
+      // Open longer than the longest backoff: it worked until now, with or without events.
+      if (systemClock.now() - openedAt >= backoff.maxBackoffMs) failures = 0;
       if (signal.aborted || !resumableCodes.has(error.code) || ++failures > maxReconnects) throw error;
       const delayMs = backoffDelayMs(failures, backoff, Math.random);
       options.onResume?.({ sinceSequence: last, attempt: failures, error, delayMs });

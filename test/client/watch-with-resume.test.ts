@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { WatchUsersRequest } from "../../gen/user/v1/user_service_pb.js";
 import { OutOfRangeError, UnavailableError } from "../../src/errors/index.js";
@@ -67,6 +68,25 @@ describe("watchUsers with resume", () => {
     );
     expect(e).toBeInstanceOf(UnavailableError);
     expect(faults.attemptsOf("WatchUsers")).toHaveLength(3);
+  });
+
+  it("keeps resuming a quiet watch whose stream keeps breaking after it was open a while", async () => {
+    // Each opening stays open 80 ms with no event, then fails UNAVAILABLE (a
+    // connection reset): five in a row, more than maxReconnects. A stream open
+    // longer than the longest backoff was working, so each break starts a new
+    // count; only failures at once add up to maxReconnects.
+    const { users, faults } = await serve(
+      fault.stall("WatchUsers", { ms: 80, times: 5 }),
+      fault.fail("WatchUsers", { code: Code.Unavailable, times: 5 }),
+    );
+    await createMany(users, 1, 2);
+    const seen: bigint[] = [];
+    for await (const event of users.watchUsers({ sinceSequence: 1n }, { initialBackoffMs: 1, maxBackoffMs: 40, maxReconnects: 2 })) {
+      seen.push(event.sequence);
+      break;
+    }
+    expect(seen).toEqual([2n]);
+    expect(faults.attemptsOf("WatchUsers")).toHaveLength(6);
   });
 
   it("ends with OUT_OF_RANGE, never silently, when asked for events the server does not hold", async () => {

@@ -130,4 +130,38 @@ describe("startTcpProxy", () => {
     await eventually(() => proxy.connections() === 1, "the first connection to close");
     expect(proxy.accepted()).toBe(2);
   });
+
+  it("resets one link and leaves the others open", async () => {
+    const a = net.connect(proxy.port, "127.0.0.1");
+    const error = new Promise<NodeJS.ErrnoException>((resolve) => a.once("error", resolve));
+    await eventually(() => proxy.links().length === 1, "the first connection to be accepted");
+    const b = await connect(proxy.url);
+    sessions.push(b);
+    const link = proxy.links().find((l) => l.clientPort === a.localPort)!;
+    expect(link.upstreamPort).toBeGreaterThan(0);
+    link.reset();
+    expect((await error).code).toBe("ECONNRESET");
+    expect((await checkHealth(b)).status).toBe(200);
+    expect(proxy.links()).toHaveLength(1);
+  });
+
+  it("ends one link with a FIN", async () => {
+    const socket = net.connect(proxy.port, "127.0.0.1");
+    const ended = new Promise<"end">((resolve) => socket.once("end", () => resolve("end")));
+    socket.on("error", () => {});
+    await eventually(() => proxy.links().length === 1, "the connection to be accepted");
+    proxy.links()[0]!.finish();
+    expect(await ended).toBe("end");
+    socket.destroy();
+  });
+
+  it("holds one link's bytes for a delay and then delivers them", async () => {
+    const session = await connect(proxy.url);
+    sessions.push(session);
+    const started = performance.now();
+    proxy.links()[0]!.delay(300);
+    expect((await checkHealth(session)).status).toBe(200);
+    // Timers may fire a millisecond early; the bytes must not have come before the delay.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(299);
+  });
 });

@@ -27,6 +27,11 @@ export interface TcpProxy {
    * side gets an RST (ECONNRESET) instead of a FIN. Defaults to a FIN.
    */
   cutAll(options?: { reset?: boolean }): void;
+  /**
+   * The proxied connections open now, each with its own faults, so a soak
+   * can break one connection while the others carry on.
+   */
+  links(): ProxyLink[];
   /** Proxied connections open now. */
   connections(): number;
   /** Connections accepted so far. */
@@ -35,10 +40,29 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** One proxied connection, with faults that hit it alone. */
+export interface ProxyLink {
+  /** The client's port: which connection this is, seen from the client. */
+  readonly clientPort: number;
+  /** The proxy's port towards the target: the `remotePort` the target's socket sees. */
+  readonly upstreamPort: number;
+  /** performance.now() when the proxy accepted it. */
+  readonly openedAtMs: number;
+  /** Sends the client an RST (ECONNRESET) and drops the upstream side. */
+  reset(): void;
+  /** Drops the upstream side and sends the client a FIN once the bytes already read are written. */
+  finish(): void;
+  /** Stops forwarding both ways for `ms`, then goes on: nothing is lost, only late. */
+  delay(ms: number): void;
+}
+
 /** One client connection and its upstream twin. */
 interface Link {
   client: net.Socket;
   upstream: net.Socket;
+  /** Until when a delay() holds this link, in performance.now() time. */
+  heldUntil: number;
+  openedAtMs: number;
 }
 
 /** Starts a proxy on port 0 that forwards every connection to `options.target`. */
@@ -56,12 +80,15 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
 
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
     accepted++;
-    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+    // No Nagle on either side, as proxies do (Envoy sets TCP_NODELAY): small
+    // HTTP/2 frames would otherwise wait for the peer's delayed ACK, ~40 ms each.
+    client.setNoDelay(true);
+    const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     // Paused explicitly, so the 'data' listeners below do not start the flow
     // before we know whether the proxy is frozen.
     client.pause();
     upstream.pause();
-    const link: Link = { client, upstream };
+    const link: Link = { client, upstream, heldUntil: 0, openedAtMs: performance.now() };
     links.add(link);
     // An error on either side tears down both, as a middlebox would; the
     // errors themselves are the test's business, not ours. A clean close on
@@ -79,8 +106,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
         if (client.closed && upstream.closed) links.delete(link);
       });
     }
-    forward(client, upstream, () => frozen);
-    forward(upstream, client, () => frozen);
+    const held = () => frozen || performance.now() < link.heldUntil;
+    forward(client, upstream, held);
+    forward(upstream, client, held);
     if (!frozen) resumeLink(link);
   });
   const port = await listen(server, host);
@@ -98,7 +126,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     },
     thaw() {
       frozen = false;
-      for (const link of links) resumeLink(link);
+      for (const link of links) if (performance.now() >= link.heldUntil) resumeLink(link);
     },
     cutAll(cutOptions = {}) {
       for (const link of [...links]) {
@@ -108,6 +136,37 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
         link.upstream.destroy();
       }
     },
+    links: () =>
+      [...links]
+        .filter(({ client, upstream }) => !client.destroyed && !upstream.destroyed)
+        .map((link) => ({
+          clientPort: link.client.remotePort ?? 0,
+          upstreamPort: link.upstream.localPort ?? 0,
+          openedAtMs: link.openedAtMs,
+          reset() {
+            links.delete(link);
+            link.client.resetAndDestroy();
+            link.upstream.destroy();
+          },
+          finish() {
+            links.delete(link);
+            // The upstream 'close' handler ends the client side after a flush: a FIN, not an RST.
+            link.upstream.destroy();
+          },
+          delay(ms) {
+            link.heldUntil = Math.max(link.heldUntil, performance.now() + ms);
+            link.client.pause();
+            link.upstream.pause();
+            // A timer may fire a little before performance.now() says it is due:
+            // wait out the rest rather than leave the link held for good.
+            const release = () => {
+              const left = link.heldUntil - performance.now();
+              if (left > 0) setTimeout(release, Math.ceil(left)).unref();
+              else if (!frozen) resumeLink(link);
+            };
+            setTimeout(release, ms).unref();
+          },
+        })),
     connections: () => links.size,
     accepted: () => accepted,
     close() {
