@@ -36,6 +36,8 @@ export interface TransportOptions {
   /**
    * HTTP version on Node: "2" or "1.1" (gRPC needs "2"; gRPC-Web and Connect
    * work over both, but bidirectional streams need "2"). Defaults to "2".
+   * gRPC-Web proxies (grpcwebproxy, Envoy's HTTP/1.1 listeners) often speak
+   * HTTP/1.1 only: set "1.1" for them (a call over "2" fails naming this option).
    * Browsers pick their own.
    */
   httpVersion?: "1.1" | "2";
