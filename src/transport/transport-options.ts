@@ -95,12 +95,14 @@ export interface TransportOptions {
    * requests, which browsers and CDNs can cache. Defaults to false.
    */
   useHttpGet?: boolean;
+  // PEM data is `string | Uint8Array` (a Buffer is one) so that these
+  // declarations need no @types/node in browser projects (issue 15 item 3).
   /** Node only: PEM CA certificate(s) to trust instead of the system ones. */
-  ca?: string | Buffer | (string | Buffer)[];
+  ca?: string | Uint8Array | (string | Uint8Array)[];
   /** Node only: PEM client certificate for mutual TLS. */
-  cert?: string | Buffer;
+  cert?: string | Uint8Array;
   /** Node only: PEM private key of `cert`. */
-  key?: string | Buffer;
+  key?: string | Uint8Array;
   /** Node only: the TLS server name (SNI) to verify. Defaults to the host of baseUrl. */
   servername?: string;
   /** Node only: verify the server certificate. Defaults to true. */

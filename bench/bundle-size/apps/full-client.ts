@@ -1,6 +1,6 @@
 // Our createUserClient with every interceptor on: auth, retry, deadline,
 // logging and correlation. One get call and a watch loop.
-import { createUserClient } from "../../../src/web/index.js";
+import { createUserClient } from "../../../src/users/web.js";
 
 const client = createUserClient({
   baseUrl: "https://api.example.com",

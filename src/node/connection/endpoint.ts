@@ -1,8 +1,9 @@
 import type * as http2 from "node:http2";
 import { createHttp2Connection, type Http2Connection, type Http2ConnectionOptions } from "./http2-connection.js";
 
-/** Connectivity of one endpoint, as gRPC names it. */
-export type ConnectivityState = "idle" | "connecting" | "ready" | "transient_failure" | "closed";
+// Declared with the transport type every platform's createTransport returns.
+import type { ConnectivityState } from "../../transport/client-transport.js";
+export type { ConnectivityState };
 
 /** Options for {@link createEndpoint}; the pool resolves every default. */
 export interface EndpointOptions extends Omit<Http2ConnectionOptions, "origin" | "onUnusable" | "keepaliveIntervalMs"> {

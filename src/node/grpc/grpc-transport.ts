@@ -22,7 +22,7 @@ import { backoffDelayMs } from "../../interceptors/backoff.js";
 import { timeoutMsKey } from "../../interceptors/deadline-interceptor.js";
 import type { CachedToken } from "../../interceptors/token-cache.js";
 import { encodeGrpcTimeout } from "../../interceptors/timeout-header.js";
-import { countsAsFailure, initialRetryState, isRetryEligible, planRetry } from "../../interceptors/retry-plan.js";
+import { initialRetryState, isRetryEligible, planRetry } from "../../interceptors/retry-plan.js";
 import { isUnprocessedError } from "../../interceptors/unprocessed-error.js";
 import type { ConnectionPool } from "../connection/connection-pool.js";
 import type { Http2Connection } from "../connection/http2-connection.js";
