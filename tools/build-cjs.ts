@@ -17,7 +17,7 @@ const skipped = [join(dist, "src", "cli"), join(dist, "demo"), out];
 
 const files = (await readdir(dist, { recursive: true }))
   .map((file) => join(dist, file))
-  .filter((file) => !skipped.some((dir) => file.startsWith(dir + "/")));
+  .filter((file) => !skipped.some((dir) => file.startsWith(`${dir}/`)));
 await rm(out, { recursive: true, force: true });
 await build({
   entryPoints: files.filter((file) => file.endsWith(".js")),

@@ -24,13 +24,16 @@ describe("a server that speaks HTTP/1.1 only", () => {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  it.each(["grpc-web", "connect", "grpc"] as Protocol[])("fails a %s call over the default HTTP/2 with UNAVAILABLE saying to set httpVersion", async (protocol) => {
-    const baseUrl = await startHttp1Server();
-    const transport = createTransport({ baseUrl, protocol, retry: false });
-    transports.push(transport);
-    const error = await rejection(createClient(Health, transport).check({}, { timeoutMs: 5_000 }));
-    expect(error).toBeInstanceOf(UnavailableError);
-    expect(error.rawMessage).toContain(`cannot connect to ${baseUrl}`);
-    expect(error.rawMessage).toContain('set httpVersion: "1.1"');
-  });
+  it.each(["grpc-web", "connect", "grpc"] as Protocol[])(
+    "fails a %s call over the default HTTP/2 with UNAVAILABLE saying to set httpVersion",
+    async (protocol) => {
+      const baseUrl = await startHttp1Server();
+      const transport = createTransport({ baseUrl, protocol, retry: false });
+      transports.push(transport);
+      const error = await rejection(createClient(Health, transport).check({}, { timeoutMs: 5_000 }));
+      expect(error).toBeInstanceOf(UnavailableError);
+      expect(error.rawMessage).toContain(`cannot connect to ${baseUrl}`);
+      expect(error.rawMessage).toContain('set httpVersion: "1.1"');
+    },
+  );
 });

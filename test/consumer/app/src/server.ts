@@ -26,14 +26,20 @@ const page = `<!doctype html><html><head><script type="module" src="/app.js"></s
 const rpc = connectNodeAdapter({ routes });
 const h1 = http.createServer((req, res) => {
   if (req.url === "/") return void res.writeHead(200, { "content-type": "text/html" }).end(page);
-  if (req.url === "/app.js") return void res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(process.argv[2] ?? "dist/app.js"));
+  if (req.url === "/app.js")
+    return void res.writeHead(200, { "content-type": "text/javascript" }).end(readFileSync(process.argv[2] ?? "dist/app.js"));
   rpc(req, res);
 });
 const h2 = http2.createServer(rpc);
 await new Promise<void>((resolve) => h1.listen(0, "127.0.0.1", resolve));
 await new Promise<void>((resolve) => h2.listen(0, "127.0.0.1", resolve));
 // One line the test driver reads: where each listener is.
-console.log(JSON.stringify({ h1: `http://127.0.0.1:${(h1.address() as AddressInfo).port}`, h2: `http://127.0.0.1:${(h2.address() as AddressInfo).port}` }));
+console.log(
+  JSON.stringify({
+    h1: `http://127.0.0.1:${(h1.address() as AddressInfo).port}`,
+    h2: `http://127.0.0.1:${(h2.address() as AddressInfo).port}`,
+  }),
+);
 process.on("SIGTERM", () => {
   h1.close();
   h2.close();
