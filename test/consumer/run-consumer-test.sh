@@ -38,6 +38,24 @@ step "npm pack (prepack builds)"
 tarball="$work/$(cd "$repo" && npm pack --silent --pack-destination "$work" | tail -1)"
 [ -f "$tarball" ] || fail "npm pack wrote no tarball"
 
+step "the tarball: no test fixtures, no source maps; publishable package.json"
+listing="$(tar -tzf "$tarball")"
+echo "$(echo "$listing" | wc -l) files, $(wc -c < "$tarball") B packed"
+if echo "$listing" | grep -E 'connectrpc/conformance|grpc/testing|\.map$|/test/|\.tsbuildinfo$'; then fail "the tarball ships fixtures or maps (above)"; fi
+tar -xzOf "$tarball" package/package.json | node -e '
+  const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  const problems = [];
+  if (p.private) problems.push("private");
+  if (p.license !== "Apache-2.0") problems.push("license " + p.license);
+  if (!p.repository) problems.push("no repository");
+  if (p.scripts?.prepare) problems.push("a prepare script (npm 11 warns on every install)");
+  if (p.dependencies) problems.push("dependencies " + Object.keys(p.dependencies) + " (peers only)");
+  if (Object.keys(p.exports).some((k) => k.startsWith("./gen"))) problems.push("exports ./gen");
+  if (problems.length) { console.error("package.json: " + problems.join("; ")); process.exit(1); }
+' || fail "package.json is not publishable"
+echo "$listing" | grep -qx 'package/LICENSE' || fail "no LICENSE"
+echo "$listing" | grep -qx 'package/CHANGELOG.md' || fail "no CHANGELOG.md"
+
 step "attw --profile node16 and publint on the tarball"
 (cd "$repo" && npx --no-install attw "$tarball" --profile node16 --format ascii --no-emoji) || fail "attw reports a problem"
 (cd "$repo" && npx --no-install publint "$tarball" --strict) || fail "publint reports a problem"
@@ -103,6 +121,21 @@ for i in "${!configs[@]}"; do
   if wait "${pids[$i]}"; then echo "tsc -p tsconfig.${configs[$i]}.json: ok"; else cat "tsc-${configs[$i]}.log"; fail "tsc -p tsconfig.${configs[$i]}.json"; fi
 done
 
+step "public surface: the entries export no internals and no UserService in the generic entry"
+node --input-type=module -e '
+  const root = await import("userctl-rpc"), users = await import("userctl-rpc/users"), server = await import("userctl-rpc/server");
+  const leaks = [
+    ...["attemptObserverKey", "createUserClient", "createUserServiceServer"].filter((name) => name in root).map((n) => "userctl-rpc exports " + n),
+    ...["createUserServiceServer", "createMemoryUserRepository"].filter((name) => name in server).map((n) => "userctl-rpc/server exports " + n),
+    ...(typeof users.createUserClient === "function" ? [] : ["userctl-rpc/users lacks createUserClient"]),
+  ];
+  if (leaks.length) { console.error(leaks.join("\n")); process.exit(1); }
+  console.log(`userctl-rpc: ${Object.keys(root).length} exports; userctl-rpc/users: ${Object.keys(users).length}; userctl-rpc/server: ${Object.keys(server).length}`);
+' || fail "public surface"
+node -e 'const m = require("userctl-rpc"); if (typeof m.createTransport !== "function") process.exit(1); console.log("require(\"userctl-rpc\"): CommonJS build ok")' || fail "require(userctl-rpc)"
+npx --no-install userctl-rpc help > /dev/null || fail "npx userctl-rpc help"
+echo "npx userctl-rpc help: ok"
+
 step "esbuild: the browser app"
 npx --no-install esbuild src/browser-app.ts --bundle --minify --format=esm --platform=browser --target=es2022 --outfile=dist/app.js --log-level=warning
 echo "browser bundle: $(wc -c < dist/app.js) B minified, $(gzip -9c dist/app.js | wc -c) B gzip"
@@ -120,6 +153,7 @@ test_app latest
 if [ "$lowest" = true ]; then test_app lowest; fi
 
 cd "$work/app-latest"
+peers=latest
 for version in ${also_node//,/ }; do
   step "a Node call on Node $version"
   node_bin="$(npx -y -p "node@$version" -- sh -c 'command -v node')"
