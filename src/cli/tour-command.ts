@@ -153,7 +153,7 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
     })();
     await watched;
     show("statuses", statuses.join(" → "));
-    io.out(`\ntour complete: every RPC answered over gRPC. Also try: npx userctl serve`);
+    io.out(`\ntour complete: every RPC answered over gRPC. Also try: npx userctl-rpc serve`);
     return 0;
   } finally {
     await Promise.all([users.close(), anonymous.close()]);
