@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // userctl: the project's command-line program. The TypeScript sources are
-// compiled to dist/ by `npm run build` (run by `npm install` via prepare).
+// compiled to dist/ by `npm run build` (run by `npm start`, `npm test` and
+// `npm pack` before packing). Installed as the `userctl-rpc` bin: `npx userctl-rpc help`.
 import { main } from "../dist/src/cli/main.js";
 
 const code = await main(process.argv.slice(2), {

@@ -1,6 +1,7 @@
 /**
- * The public surface both entries share (web-safe: no Node built-ins).
- * Each platform entry adds its own createTransport and createUserClient.
+ * The public surface the Node and the browser entry of "userctl-rpc" share
+ * (web-safe: no Node built-ins), one name at a time: everything here is for
+ * applications. Each platform entry adds its own createTransport.
  */
 export {
   AbortedError,
@@ -30,7 +31,6 @@ export {
 export type { ErrorInfoDetail, FieldViolation, ToTypedErrorOptions, TypedErrorInit } from "./errors/index.js";
 export {
   attemptCountKey,
-  attemptObserverKey,
   createAuthInterceptor,
   createCorrelationInterceptor,
   createDeadlineInterceptor,
@@ -42,8 +42,6 @@ export {
   timeoutMsKey,
 } from "./interceptors/index.js";
 export type {
-  AttemptObserver,
-  AttemptStart,
   AuthInterceptorOptions,
   CorrelationInterceptorOptions,
   DeadlineInterceptorOptions,
@@ -57,4 +55,4 @@ export type {
 export type { Protocol, TimeoutOptions, TransportOptions } from "./transport/transport-options.js";
 export { createHealthClient, ServingStatus } from "./client/health-client.js";
 export type { HealthClient, HealthWatchOptions } from "./client/health-client.js";
-export type { BulkCreateResult, NewUserInput, ResumeOptions, UserCallOptions, UserChanges, UserClient } from "./client/index.js";
+export type { ClientTransport, ConnectivityState, EndpointStatus } from "./transport/client-transport.js";

@@ -1,14 +1,8 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import * as http2 from "node:http2";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import {
-  createMemoryUserRepository,
-  createRpcServer,
-  createUserService,
-  type HttpHandler,
-  type RpcServer,
-  type UserRepository,
-} from "../../src/server/index.js";
+import { createRpcServer, type HttpHandler, type RpcServer } from "../../src/server/index.js";
+import { createMemoryUserRepository, createUserService, type UserRepository } from "../../src/users/server.js";
 import { createSeededRandom } from "../run/seeded-random.js";
 
 /** The header naming the soak call an attempt belongs to (every attempt of a call carries the same one). */

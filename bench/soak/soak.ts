@@ -1,7 +1,8 @@
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { Socket } from "node:net";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import { createTransport, createUserClient } from "../../src/node/index.js";
+import { createTransport } from "../../src/node/index.js";
+import { createUserClient } from "../../src/users/node.js";
 import { countOpenHandles } from "../../test/helpers/open-handles.js";
 import { createSeededRandom } from "../run/seeded-random.js";
 import { startSoakPeer } from "./soak-peer-process.js";

@@ -1,4 +1,5 @@
-import { createTransport, createUserClient } from "../../src/node/index.js";
+import { createTransport } from "../../src/node/index.js";
+import { createUserClient } from "../../src/users/node.js";
 import { BENCH_TOKEN, MESSAGE_SIZES, SYNC_REQUEST, unaryUserId } from "../protocol/bench-messages.js";
 import { createAsyncIterableWorkload } from "./async-iterable-workload.js";
 import type { BenchClient } from "./bench-client.js";

@@ -117,7 +117,7 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
     io.err("warning: --no-auth: every call is accepted without a token");
   } else {
     io.out(`  token:     ${server.token}`);
-    io.out(`  try:       npx userctl --url ${url} --token ${server.token} list`);
+    io.out(`  try:       npx userctl-rpc --url ${url} --token ${server.token} list`);
   }
   if (!values["no-demo"]) {
     // The token rides in the fragment, which the browser keeps to itself.

@@ -3,7 +3,8 @@ import { parseArgs } from "node:util";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { type User, UserEventType, UserStatus } from "../../gen/user/v1/user_service_pb.js";
 import { TypedConnectError } from "../errors/typed-errors.js";
-import { createTransport, createUserClient } from "../node/index.js";
+import { createTransport } from "../node/index.js";
+import { createUserClient } from "../users/node.js";
 import { createFailFirstInterceptor } from "../server/fail-first-interceptor.js";
 import { createUserServiceServer } from "../server/user-service-server.js";
 import { formatRetry } from "./cli-client.js";
@@ -152,7 +153,7 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
     })();
     await watched;
     show("statuses", statuses.join(" → "));
-    io.out(`\ntour complete: every RPC answered over gRPC. Also try: npx userctl serve`);
+    io.out(`\ntour complete: every RPC answered over gRPC. Also try: npx userctl-rpc serve`);
     return 0;
   } finally {
     await Promise.all([users.close(), anonymous.close()]);

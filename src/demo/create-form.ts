@@ -1,4 +1,5 @@
-import { AlreadyExistsError, InvalidArgumentError, readFieldViolations, type UserClient } from "../web/index.js";
+import { AlreadyExistsError, InvalidArgumentError, readFieldViolations } from "../web/index.js";
+import type { UserClient } from "../users/web.js";
 import { describeError } from "./describe-error.js";
 import { byId, showStatus } from "./dom.js";
 

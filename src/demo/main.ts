@@ -4,7 +4,8 @@
  * deadline interceptors, against the server that served the page.
  */
 import "./demo.css";
-import { createTransportWithConnect, createUserClient, type Protocol } from "../web/index.js";
+import { createTransportWithConnect, type Protocol } from "../web/index.js";
+import { createUserClient } from "../users/web.js";
 import { createCreateForm } from "./create-form.js";
 import { byId, showStatus } from "./dom.js";
 import { runEventPanel } from "./event-panel.js";

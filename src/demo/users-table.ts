@@ -1,5 +1,5 @@
 import type { User } from "../../gen/user/v1/user_service_pb.js";
-import type { UserClient } from "../web/index.js";
+import type { UserClient } from "../users/web.js";
 import { describeError } from "./describe-error.js";
 import { byId, element, showStatus } from "./dom.js";
 

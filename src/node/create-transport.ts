@@ -12,12 +12,11 @@ import { resolveCallPolicy } from "../call/call-policy.js";
 import { createClosableTransport, DEFAULT_CLOSE_GRACE_MS } from "../transport/closable-transport.js";
 import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
-import type { RpcTransport } from "../transport/rpc-transport.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
 import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context.js";
-import type { ConnectivityState } from "./connection/endpoint.js";
-import { createConnectionPool, type EndpointStatus } from "./connection/connection-pool.js";
+import type { ClientTransport, ConnectivityState } from "../transport/client-transport.js";
+import { createConnectionPool } from "./connection/connection-pool.js";
 import { parseTarget } from "./connection/parse-target.js";
 import { createGrpcTransport as createOurGrpcTransport } from "./grpc/grpc-transport.js";
 import { streamsCancelOnReturn } from "../transport/streams-cancel-on-return.js";
@@ -25,17 +24,8 @@ import { streamsCancelOnReturn } from "../transport/streams-cancel-on-return.js"
 // Sent as user-agent by our gRPC transport (PROTOCOL-HTTP2.md: "grpc-<language>-<implementation>/<version>" is a suggestion, not a rule).
 const userAgent = "userctl-rpc/0.1.0";
 
-/** A Node transport: the transport of both runtimes (close, activeCalls, state) plus its endpoints. */
-export interface NodeTransport extends RpcTransport {
-  /** Overall connectivity: ready if any endpoint is, else connecting, transient_failure or idle; closed after close(). */
-  state(): ConnectivityState;
-  /** Each endpoint's connectivity (HTTP/2; empty before the first call and over HTTP/1.1). */
-  endpoints(): EndpointStatus[];
-  /** Calls `listener` whenever the state of the transport or of an endpoint changes; returns the unsubscribe function. */
-  onStateChange(listener: (state: ConnectivityState) => void): () => void;
-  /** Resolves the target and starts connecting every endpoint now, instead of on the first call. */
-  connect(): Promise<void>;
-}
+/** The Node transport: the transport type every platform's createTransport returns (see ClientTransport). */
+export type NodeTransport = ClientTransport;
 
 /**
  * Creates a Transport for Node: gRPC over HTTP/2 by default, gRPC-Web or
@@ -51,9 +41,9 @@ export function createTransport(options: TransportOptions): NodeTransport {
   const protocol = validateTransportOptions(options);
   const ambient = { deadline: nodeAmbientDeadline, correlationId: nodeAmbientCorrelationId };
   const tls = {
-    ...(options.ca !== undefined && { ca: options.ca }),
-    ...(options.cert !== undefined && { cert: options.cert }),
-    ...(options.key !== undefined && { key: options.key }),
+    ...(options.ca !== undefined && { ca: Array.isArray(options.ca) ? options.ca.map(pem) : pem(options.ca as string | Uint8Array) }),
+    ...(options.cert !== undefined && { cert: pem(options.cert) }),
+    ...(options.key !== undefined && { key: pem(options.key) }),
     ...(options.servername !== undefined && { servername: options.servername }),
     ...(options.rejectUnauthorized !== undefined && { rejectUnauthorized: options.rejectUnauthorized }),
   };
@@ -188,4 +178,10 @@ function createOwnGrpcTransport(
 // 0 maps to -1 there: "every message" must include the empty one.
 function compressMinBytes(value: number): number {
   return value === 0 ? -1 : value;
+}
+
+// TransportOptions takes PEM data as a Uint8Array, so its declarations need
+// no @types/node; Node's TLS options are typed as Buffer: view it as one, no copy.
+function pem(data: string | Uint8Array): string | Buffer {
+  return typeof data === "string" || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

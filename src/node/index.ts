@@ -1,25 +1,12 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
- * The Node entry (package.json "node" condition): gRPC over HTTP/2 by
- * default, ambient deadline and correlation propagation.
+ * The Node entry of "userctl-rpc" (package.json "node" condition): the
+ * generic client for any service, gRPC over HTTP/2 by default, with ambient
+ * deadline and correlation propagation. The UserService client is
+ * "userctl-rpc/users"; servers are "userctl-rpc/server".
  */
-import { setMaxListeners } from "node:events";
-import type { Transport } from "@connectrpc/connect";
-import { createUserClient as createUserClientOn } from "../client/user-client.js";
-import type { UserClient } from "../client/user-client.js";
-import type { TransportOptions } from "../transport/transport-options.js";
-import { createTransport } from "./create-transport.js";
-
-export { createTransport };
+export { createTransport } from "./create-transport.js";
 export type { NodeTransport } from "./create-transport.js";
-export type { ConnectivityState, RpcTransport } from "../transport/rpc-transport.js";
-export type { EndpointStatus } from "./connection/connection-pool.js";
-
-/** Creates a UserService client on a Transport, or on options for `createTransport`. */
-export function createUserClient(transportOrOptions: Transport | TransportOptions): UserClient {
-  // Every call in flight listens to the client's lifetime signal: more than 10 is normal.
-  return createUserClientOn(transportOrOptions, createTransport, { shareSignal: (signal) => setMaxListeners(0, signal) });
-}
-
 export {
   createAmbientContextServerInterceptor,
   currentCorrelationId,
@@ -27,4 +14,5 @@ export {
   withCorrelationId,
   withDeadline,
 } from "./ambient-context.js";
+export type { AmbientContextServerInterceptorOptions } from "./ambient-context.js";
 export * from "../public-api.js";

@@ -1,24 +1,14 @@
+/**
+ * "userctl-rpc/server" (Node): the generic server kit for any service: one
+ * listener for gRPC, gRPC-Web and Connect, reflection, health, auth and
+ * logging. The reference UserService server is "userctl-rpc/users/server".
+ */
 export { createRpcServer } from "./rpc-server.js";
 export type { HttpHandler, RpcServer, RpcServerOptions } from "./rpc-server.js";
 export type { ServerTlsOptions } from "./dual-protocol-listener.js";
 export { createReflectionIndex } from "./reflection-index.js";
 export type { ReflectionIndex } from "./reflection-index.js";
 export { createReflectionService, createReflectionServiceV1Alpha } from "./reflection-service.js";
-export { createUserServiceServer } from "./user-service-server.js";
-export type { UserServiceServer, UserServiceServerOptions } from "./user-service-server.js";
-export { createMemoryUserRepository } from "./memory-user-repository.js";
-export type { MemoryUserRepositoryOptions } from "./memory-user-repository.js";
-export type {
-  EventRead,
-  NewUser,
-  UserEvent,
-  UserFilter,
-  UserPage,
-  UserPatch,
-  UserRepository,
-} from "./user-repository.js";
-export { createUserService } from "./user-service.js";
-export type { UserServiceOptions } from "./user-service.js";
 export { createHealthRegistry, ServingStatus } from "./health-registry.js";
 export type { HealthRegistry } from "./health-registry.js";
 export { createHealthService } from "./health-service.js";

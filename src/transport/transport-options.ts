@@ -36,6 +36,8 @@ export interface TransportOptions {
   /**
    * HTTP version on Node: "2" or "1.1" (gRPC needs "2"; gRPC-Web and Connect
    * work over both, but bidirectional streams need "2"). Defaults to "2".
+   * gRPC-Web proxies (grpcwebproxy, Envoy's HTTP/1.1 listeners) often speak
+   * HTTP/1.1 only: set "1.1" for them (a call over "2" fails naming this option).
    * Browsers pick their own.
    */
   httpVersion?: "1.1" | "2";
@@ -113,12 +115,14 @@ export interface TransportOptions {
    * requests, which browsers and CDNs can cache. Defaults to false.
    */
   useHttpGet?: boolean;
+  // PEM data is `string | Uint8Array` (a Buffer is one) so that these
+  // declarations need no @types/node in browser projects (issue 15 item 3).
   /** Node only: PEM CA certificate(s) to trust instead of the system ones. */
-  ca?: string | Buffer | (string | Buffer)[];
+  ca?: string | Uint8Array | (string | Uint8Array)[];
   /** Node only: PEM client certificate for mutual TLS. */
-  cert?: string | Buffer;
+  cert?: string | Uint8Array;
   /** Node only: PEM private key of `cert`. */
-  key?: string | Buffer;
+  key?: string | Uint8Array;
   /** Node only: the TLS server name (SNI) to verify. Defaults to the host of baseUrl. */
   servername?: string;
   /** Node only: verify the server certificate. Defaults to true. */

@@ -5,7 +5,7 @@ import { createBrowserStreamingGuard } from "../transport/browser-streaming-guar
 import { createClosableTransport } from "../transport/closable-transport.js";
 import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
 import { createFetchFailureInterceptor } from "../transport/fetch-failure-interceptor.js";
-import type { RpcTransport } from "../transport/rpc-transport.js";
+import type { ClientTransport, ConnectivityState } from "../transport/client-transport.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
@@ -18,7 +18,7 @@ import { createFetchTransport } from "./create-fetch-transport.js";
  * gRPC-Web transport too), and `logger`. Import it only if you use them: it
  * is what brings connect-web and protobuf-es's JSON code into a bundle.
  */
-export function createTransportWithConnect(options: TransportOptions): RpcTransport {
+export function createTransportWithConnect(options: TransportOptions): ClientTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
   if (protocol !== "connect") {
     const codec = options.useBinaryFormat === false ? createJsonCodec(options.jsonRegistry) : binaryCodec;
@@ -39,18 +39,27 @@ export function createTransportWithConnect(options: TransportOptions): RpcTransp
   const closable = createClosableTransport(connect, () => {});
   const typed = createTypedErrorTransport(closable, typedErrorOptions(options));
   let closed = false;
+  const listeners = new Set<(state: ConnectivityState) => void>();
+  const close = (closeOptions?: { graceMs?: number }) => {
+    if (!closed) {
+      closed = true;
+      for (const listener of listeners) listener("closed");
+    }
+    return closable.close(closeOptions);
+  };
   return {
     ...typed,
     activeCalls: closable.activeCalls,
-    close(closeOptions) {
-      closed = true;
-      return closable.close(closeOptions);
-    },
-    [Symbol.asyncDispose]() {
-      closed = true;
-      return closable.close();
-    },
+    close,
+    [Symbol.asyncDispose]: () => close(),
     state: () => (closed ? "closed" : "ready"),
+    // fetch owns the connections: no endpoints of our own, nothing to connect ahead.
+    endpoints: () => [],
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    connect: () => Promise.resolve(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { binaryCodec } from "../protocol/message-codec.js";
-import type { RpcTransport } from "../transport/rpc-transport.js";
+import type { ClientTransport } from "../transport/client-transport.js";
 import type { TransportOptions } from "../transport/transport-options.js";
 import { invalidOption, validateTransportOptions } from "../transport/validate-transport-options.js";
 import { createFetchTransport } from "./create-fetch-transport.js";
@@ -15,7 +15,7 @@ import { createFetchTransport } from "./create-fetch-transport.js";
  * as `logging: createLoggingInterceptor({ logger })`, telemetry as
  * `telemetry`. Node-only options (TLS files, keepalive, compression) are ignored.
  */
-export function createTransport(options: TransportOptions): RpcTransport {
+export function createTransport(options: TransportOptions): ClientTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
   if (protocol === "connect") {
     throw invalidOption("protocol", 'the browser createTransport speaks binary gRPC-Web only; for "connect" use createTransportWithConnect, which takes the same options');

@@ -1,21 +1,16 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
- * The browser entry (package.json "browser" and "default" conditions):
- * binary gRPC-Web over fetch by default; the Connect protocol and JSON only
- * through `createTransportWithConnect`. No Node built-ins.
+ * The browser entry of "userctl-rpc" (package.json "browser" and "default"
+ * conditions): the generic client for any service, binary gRPC-Web over
+ * fetch by default; the Connect protocol and JSON only through
+ * `createTransportWithConnect`, so an app that does not use them does not
+ * carry them. No Node built-ins. The UserService client is "userctl-rpc/users".
  */
-import type { Transport } from "@connectrpc/connect";
-import { createUserClient as createUserClientOn } from "../client/user-client.js";
-import type { UserClient } from "../client/user-client.js";
-import type { TransportOptions } from "../transport/transport-options.js";
-import { createTransport } from "./create-transport.js";
+import type { ClientTransport } from "../transport/client-transport.js";
 
-export { createTransport };
+export { createTransport } from "./create-transport.js";
 export { createTransportWithConnect } from "./create-transport-with-connect.js";
-export type { ConnectivityState, RpcTransport } from "../transport/rpc-transport.js";
 
-/** Creates a UserService client on a Transport, or on options for `createTransport` (binary gRPC-Web). */
-export function createUserClient(transportOrOptions: Transport | TransportOptions): UserClient {
-  return createUserClientOn(transportOrOptions, createTransport);
-}
-
+/** The browser transport: the same type as on Node (see ClientTransport). */
+export type NodeTransport = ClientTransport;
 export * from "../public-api.js";

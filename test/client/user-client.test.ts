@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { UpdateUserRequest } from "../../gen/user/v1/user_service_pb.js";
 import type { UserCallOptions } from "../../src/client/index.js";
 import { CanceledError, DeadlineExceededError, NotFoundError } from "../../src/errors/index.js";
-import { createUserClient, type NewUserInput, type UserClient } from "../../src/node/index.js";
+import { createUserClient, type NewUserInput, type UserClient } from "../../src/users/node.js";
 import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
 import { eventually, rejection, TEST_TOKEN } from "../helpers/test-server.js";
 

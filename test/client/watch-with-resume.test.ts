@@ -2,7 +2,8 @@ import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { WatchUsersRequest } from "../../gen/user/v1/user_service_pb.js";
 import { OutOfRangeError, UnavailableError } from "../../src/errors/index.js";
-import { createTransport, createUserClient, type UserClient } from "../../src/node/index.js";
+import { createTransport } from "../../src/node/index.js";
+import { createUserClient, type UserClient } from "../../src/users/node.js";
 import { createFaultInterceptor, type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
 import { eventually, rejection, TEST_TOKEN } from "../helpers/test-server.js";
 

@@ -10,7 +10,7 @@ import {
   createUserServiceServer,
   type UserServiceServer,
   type UserServiceServerOptions,
-} from "../../src/server/index.js";
+} from "../../src/users/server.js";
 import { TEST_TOKEN } from "./test-server.js";
 
 /** A server on its own loopback address that counts the UserService calls it runs. */

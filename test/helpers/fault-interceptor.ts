@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { afterEach } from "vitest";
 import { RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import type { UserServiceServerOptions } from "../../src/server/index.js";
+import type { UserServiceServerOptions } from "../../src/users/server.js";
 import { type RunningServer, startServer } from "./test-server.js";
 
 /**

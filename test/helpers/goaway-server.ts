@@ -4,12 +4,8 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import {
-  createHealthRegistry,
-  createHealthService,
-  createMemoryUserRepository,
-  createUserService,
-} from "../../src/server/index.js";
+import { createHealthRegistry, createHealthService } from "../../src/server/index.js";
+import { createMemoryUserRepository, createUserService } from "../../src/users/server.js";
 
 /** Serves one HTTP/2 request. */
 export type GoawayServerHandler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;

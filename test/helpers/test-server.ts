@@ -6,11 +6,7 @@ import {
 } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import {
-  createUserServiceServer,
-  type UserServiceServer,
-  type UserServiceServerOptions,
-} from "../../src/server/index.js";
+import { createUserServiceServer, type UserServiceServer, type UserServiceServerOptions } from "../../src/users/server.js";
 
 export const TEST_TOKEN = "test-token";
 

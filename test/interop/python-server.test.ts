@@ -1,20 +1,18 @@
 import { createClient, type Transport } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
-import { UserEventType, UserService, UserStatus, type WatchUsersResponse } from "../../gen/user/v1/user_service_pb.js";
+import { UserEventType, UserService, UserStatus } from "../../gen/user/v1/user_service_pb.js";
 import {
   AlreadyExistsError,
   createTransport,
-  createUserClient,
   DeadlineExceededError,
   InvalidArgumentError,
   NotFoundError,
   OutOfRangeError,
   UnauthenticatedError,
   UnavailableError,
-  type NewUserInput,
-  type UserClient,
 } from "../../src/node/index.js";
+import { createUserClient, type NewUserInput, type UserClient } from "../../src/users/node.js";
 import { eventually } from "../helpers/test-server.js";
 import {
   callsOf,

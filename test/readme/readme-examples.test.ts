@@ -15,6 +15,8 @@ function readmeBlocks(): string[] {
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) =>
     m[1]!
       .replace(/from "userctl-rpc\/gen\/([^"]+)"/g, 'from "../../gen/$1.js"')
+      .replace(/from "userctl-rpc\/users\/server"/g, 'from "../../src/users/server.js"')
+      .replace(/from "userctl-rpc\/users"/g, 'from "../../src/users/node.js"')
       .replace(/from "userctl-rpc\/(telemetry|server)"/g, 'from "../../src/$1/index.js"')
       .replace(/from "userctl-rpc"/g, 'from "../../src/node/index.js"'),
   );
@@ -64,7 +66,7 @@ describe("README examples", () => {
         expect(stdout).toContain("user.v1.UserService/GetUser attempt 0\nuser.v1.UserService/GetUser 0\n");
         expect(stdout).toContain("'grpc.client.attempt.duration'");
       }
-      if (i === 3) expect(stdout).toContain("kit answered 3 bytes; serves grpc.health.v1.Health, grpc.reflection.v1.ServerReflection");
+      if (i === 3) expect(stdout).toContain("kit answered Ada; serves grpc.health.v1.Health, grpc.reflection.v1.ServerReflection");
     }
   });
 });

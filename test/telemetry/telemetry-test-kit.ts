@@ -160,7 +160,7 @@ export function setup(options: { failures?: Code[]; retry?: RetryOptions | false
         },
         async *syncUsers(requests) {
           let index = 0n;
-          for await (const r of requests) yield { index: index++, user: r.user };
+          for await (const r of requests) yield { index: index++, ...(r.user && { user: r.user }) };
         },
       }),
     { transport: { interceptors } },

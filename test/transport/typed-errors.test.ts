@@ -2,14 +2,15 @@ import { Code, createClient } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { CanceledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, UnavailableError } from "../../src/errors/index.js";
-import { createTransport, createUserClient } from "../../src/node/index.js";
+import { createTransport } from "../../src/node/index.js";
+import { createUserClient } from "../../src/users/node.js";
 import { type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
 import { rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
 const startFaulty = useFaultyServers();
 
 async function serve(...faults: Fault[]) {
-  const { s, faults: f } = await startFaulty(faults);
+  const { s } = await startFaulty(faults);
   return s;
 }
 

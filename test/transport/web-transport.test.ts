@@ -5,7 +5,7 @@ import { UnimplementedError } from "../../src/errors/index.js";
 import type { TransportOptions } from "../../src/transport/transport-options.js";
 import { createTransport } from "../../src/web/create-transport.js";
 import { createTransportWithConnect } from "../../src/web/create-transport-with-connect.js";
-import { createUserClient } from "../../src/web/index.js";
+import { createUserClient } from "../../src/users/web.js";
 import { useFaultyServers } from "../helpers/fault-interceptor.js";
 import { rejection, streamOf, TEST_TOKEN } from "../helpers/test-server.js";
 

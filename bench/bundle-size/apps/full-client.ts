@@ -1,7 +1,8 @@
 // Our createUserClient (the resuming watch, typed helpers) on the web
 // createTransport with auth, retry, deadline, logging and correlation: one
 // get call and a watch loop. Not a goal row: it adds the user client.
-import { createLoggingInterceptor, createTransport, createUserClient } from "../../../src/web/index.js";
+import { createUserClient } from "../../../src/users/web.js";
+import { createLoggingInterceptor, createTransport } from "../../../src/web/index.js";
 
 const client = createUserClient(
   createTransport({

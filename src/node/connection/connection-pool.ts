@@ -5,6 +5,7 @@ import { watchEndpointHealth } from "./endpoint-health.js";
 import type { Http2Connection } from "./http2-connection.js";
 import { notSentError } from "./not-sent-error.js";
 import type { Target } from "./parse-target.js";
+import type { EndpointStatus } from "../../transport/client-transport.js";
 
 /** Options for {@link createConnectionPool}, every default resolved by the transport. */
 export interface ConnectionPoolOptions {
@@ -24,15 +25,8 @@ export interface ConnectionPoolOptions {
   reconnectMaxBackoffMs: number;
 }
 
-/** What one endpoint looks like from outside. */
-export interface EndpointStatus {
-  readonly origin: string;
-  readonly state: ConnectivityState;
-  /** With health checking: whether the endpoint last said SERVING (true too without a health service); undefined before its first answer, or without health checking. */
-  readonly serving: boolean | undefined;
-  /** In transient failure: why the last connect failed. */
-  readonly lastError: string | undefined;
-}
+// What one endpoint looks like from outside, declared with the transport type every platform's createTransport returns.
+export type { EndpointStatus };
 
 /**
  * The HTTP/2 connections of one transport: round robin over the endpoints

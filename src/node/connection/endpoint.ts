@@ -1,9 +1,8 @@
 import type * as http2 from "node:http2";
 import { createHttp2Connection, type Http2Connection, type Http2ConnectionOptions } from "./http2-connection.js";
 
-import type { ConnectivityState } from "../../transport/rpc-transport.js";
-
-// Connectivity of one endpoint, as gRPC names it: the same states as a whole transport's.
+// Declared with the transport type every platform's createTransport returns.
+import type { ConnectivityState } from "../../transport/client-transport.js";
 export type { ConnectivityState };
 
 /** Options for {@link createEndpoint}; the pool resolves every default. */

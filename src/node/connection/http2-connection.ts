@@ -290,6 +290,11 @@ function describeConnectError(error: Error & { code?: string }): string {
   if (/alert (certificate required|bad certificate|unknown ca|certificate unknown)/i.test(error.message)) {
     return `the server refused our client certificate (mutual TLS): ${error.message.trim()}`;
   }
+  // What nghttp2 says when the peer answers our HTTP/2 preface in HTTP/1.1:
+  // gRPC-Web proxies (grpcwebproxy, Envoy's HTTP/1.1 listeners) often do (issue 15 item 6).
+  if (error.code === "ERR_HTTP2_ERROR" && /protocol error/i.test(error.message)) {
+    return `${error.message} (the server may speak HTTP/1.1 only: for gRPC-Web or Connect set httpVersion: "1.1"; gRPC needs HTTP/2)`;
+  }
   return error.message;
 }
 

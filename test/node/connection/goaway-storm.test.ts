@@ -1,11 +1,11 @@
-import { Code, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserService } from "../../../gen/user/v1/user_service_pb.js";
 import { createTransport, type NodeTransport } from "../../../src/node/create-transport.js";
 import { delay, heapUsedAfterGcMiB, runLoad } from "../../helpers/connection-load.js";
 import { type GoawayServer, startGoawayServer } from "../../helpers/goaway-server.js";
 import { countOpenHandles, waitForNoLeakedHandles } from "../../helpers/open-handles.js";
-import { eventually, rejection, TEST_TOKEN } from "../../helpers/test-server.js";
+import { eventually, TEST_TOKEN } from "../../helpers/test-server.js";
 
 describe("the Node transport under GOAWAY", () => {
   let server: GoawayServer | undefined;

@@ -5,7 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserService } from "../../../gen/user/v1/user_service_pb.js";
 import { createTransport, type NodeTransport, UnavailableError } from "../../../src/node/index.js";
-import { createMemoryUserRepository, createUserService } from "../../../src/server/index.js";
+import { createMemoryUserRepository, createUserService } from "../../../src/users/server.js";
 import { startTcpProxy, type TcpProxy } from "../../helpers/tcp-proxy.js";
 import { eventually, type RunningServer, rejection, startServer, TEST_TOKEN } from "../../helpers/test-server.js";
 

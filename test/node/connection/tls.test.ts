@@ -5,7 +5,7 @@ import { createClient } from "@connectrpc/connect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "../../../gen/grpc/health/v1/health_pb.js";
 import { createTransport, type NodeTransport, UnavailableError } from "../../../src/node/index.js";
-import { createUserServiceServer, type UserServiceServer } from "../../../src/server/index.js";
+import { createUserServiceServer, type UserServiceServer } from "../../../src/users/server.js";
 import { makeSelfSignedCertificate, type TlsCertificate, useTlsCertificate } from "../../helpers/tls-certificate.js";
 import { rejection } from "../../helpers/test-server.js";
 
