@@ -64,23 +64,44 @@ async function main(): Promise<number> {
   if (libraryBuild === "stale") console.error("warning: dist/ is older than src/ (--no-build): measuring the old build");
   const buildDir = await compileBench(repositoryRoot);
   const pinning = detectPinning();
-  const pinningText = pinning ? `server on CPU ${pinning.serverCpu}, clients on CPU ${pinning.clientCpu} (taskset)` : "none (taskset unavailable or one CPU)";
+  const pinningText = pinning
+    ? `server on CPU ${pinning.serverCpu}, clients on CPU ${pinning.clientCpu} (taskset)`
+    : "none (taskset unavailable or one CPU)";
   const server = await startBenchServerProcess(buildDir, pinning?.serverCpu);
   try {
     await mkdir(resultsDir, { recursive: true });
     if (options.profile !== undefined) {
-      const summary = await runProfile(options.profile, { repositoryRoot, buildDir, baseUrl: server.url, clientCpu: pinning?.clientCpu, resultsDir });
+      const summary = await runProfile(options.profile, {
+        repositoryRoot,
+        buildDir,
+        baseUrl: server.url,
+        clientCpu: pinning?.clientCpu,
+        resultsDir,
+      });
       console.log(summary);
       return 0;
     }
 
     const settings = MODE_SETTINGS[options.mode];
-    console.error(`bench: ${options.mode} mode, seed ${options.seed}, ${settings.repeats} runs per stack and scenario, pinning: ${pinningText}`);
+    console.error(
+      `bench: ${options.mode} mode, seed ${options.seed}, ${settings.repeats} runs per stack and scenario, pinning: ${pinningText}`,
+    );
     const store = createSampleStore();
-    const context = { buildDir, baseUrl: server.url, clientCpu: pinning?.clientCpu, store, random: createSeededRandom(options.seed), log: (l: string) => console.error(l) };
+    const context = {
+      buildDir,
+      baseUrl: server.url,
+      clientCpu: pinning?.clientCpu,
+      store,
+      random: createSeededRandom(options.seed),
+      log: (l: string) => console.error(l),
+    };
     await runRounds("A", settings.repeats, STACK_NAMES, throughputFamilies(options.mode), context);
     const rates = chooseRates(store, STACK_NAMES, settings.latency.rateFraction);
-    console.error(`fixed rates for latency: ${Object.entries(rates).map(([size, rate]) => `${size} ${rate}/s`).join(", ")}`);
+    console.error(
+      `fixed rates for latency: ${Object.entries(rates)
+        .map(([size, rate]) => `${size} ${rate}/s`)
+        .join(", ")}`,
+    );
     await runRounds("B", settings.repeats, STACK_NAMES, [latencyFamily(options.mode, rates)], context);
 
     const rows = collectResults(store, SCENARIO_NAMES);
@@ -102,7 +123,11 @@ async function main(): Promise<number> {
           `Node ${process.version}, ${machine.platform} ${machine.arch}, ${machine.cpus} × ${machine.cpuModel}; pinning: ${pinningText}; load average at start ${loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}.`,
           `Seed ${options.seed} (replay with \`--seed ${options.seed}\`); ${settings.repeats} runs per stack and scenario, each in a fresh process, interleaved in random order; ${durationSec} s in all.`,
           `Library: dist/ ${libraryBuild}. Connections: ${CONNECTIONS}.`,
-          `Latency at fixed rates (open loop, from each call's scheduled start), ${settings.latency.rateFraction * 100}% of the slowest stack's closed-loop capacity: ${Object.entries(rates).map(([size, rate]) => `${size} ${rate.toLocaleString("en-US")}/s`).join(", ")}.`,
+          `Latency at fixed rates (open loop, from each call's scheduled start), ${settings.latency.rateFraction * 100}% of the slowest stack's closed-loop capacity: ${Object.entries(
+            rates,
+          )
+            .map(([size, rate]) => `${size} ${rate.toLocaleString("en-US")}/s`)
+            .join(", ")}.`,
           `Measured windows: unary at least ${settings.unary.durationMs} ms and ${settings.unary.minCalls} calls (within ${settings.unary.maxDurationMs / 1000} s), streaming at least ${settings.streaming.durationMs} ms and ${settings.streaming.minCalls} streams (within ${settings.streaming.maxDurationMs / 1000} s), fixed-rate latency ${settings.latency.minCalls} calls (within ${settings.latency.maxDurationMs / 1000} s).`,
           `open-streams holds ${settings.openStreams.streams.toLocaleString("en-US")} WatchUsers streams${options.mode === "quick" ? " (quick mode: 1,000, not 10,000)" : ""}, opened within ${settings.openStreams.openTimeoutMs / 1000} s. Web bundle sizes: bench/bundle-size/bundle-size.json (esbuild ${bundleSizes?.esbuild ?? "?"}), not rebuilt.`,
         ],

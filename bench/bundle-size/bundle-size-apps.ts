@@ -23,11 +23,19 @@ export const FULL_GOAL = 1.0;
 
 const bareContains =
   "our web `createTransport` with its defaults (binary gRPC-Web over fetch; retry, deadline and correlation policies; typed errors) + `createClient` + one unary call";
-const fullContains = "our web `createTransport` with auth, retry, deadline, logging (`createLoggingInterceptor`) and correlation + `createClient` + one unary call";
+const fullContains =
+  "our web `createTransport` with auth, retry, deadline, logging (`createLoggingInterceptor`) and correlation + `createClient` + one unary call";
 
 /** The apps `npm run bundle-size` measures. */
 export const BUNDLE_SIZE_APPS: readonly BundleSizeApp[] = [
-  { name: "bare-web-transport", entryPoint: "bench/bundle-size/apps/bare-web-transport.ts", schema: "bench", contains: bareContains, baseline: "connect-web-baseline", goal: BARE_GOAL },
+  {
+    name: "bare-web-transport",
+    entryPoint: "bench/bundle-size/apps/bare-web-transport.ts",
+    schema: "bench",
+    contains: bareContains,
+    baseline: "connect-web-baseline",
+    goal: BARE_GOAL,
+  },
   {
     name: "full-web-transport",
     entryPoint: "bench/bundle-size/apps/full-web-transport.ts",
@@ -43,7 +51,14 @@ export const BUNDLE_SIZE_APPS: readonly BundleSizeApp[] = [
     contains: "our `createUserClient` (resuming watch, typed helpers) on the full `createTransport` + one `get` + a `watchUsers` loop",
     baseline: "connect-web-baseline",
   },
-  { name: "floor-transport", entryPoint: "bench/bundle-size/apps/floor-transport.ts", schema: "bench", contains: "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)", baseline: "connect-web-baseline" },
+  {
+    name: "floor-transport",
+    entryPoint: "bench/bundle-size/apps/floor-transport.ts",
+    schema: "bench",
+    contains:
+      "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)",
+    baseline: "connect-web-baseline",
+  },
   {
     name: "connect-web-baseline",
     entryPoint: "bench/bundle-size/apps/connect-web-baseline.ts",
@@ -51,9 +66,30 @@ export const BUNDLE_SIZE_APPS: readonly BundleSizeApp[] = [
     contains: "connect-web's `createGrpcWebTransport` + `createClient` + one unary call, no code of ours",
     baseline: undefined,
   },
-  { name: "tiny-bare-web-transport", entryPoint: "bench/bundle-size/apps/tiny-bare-web-transport.ts", schema: "tiny", contains: bareContains, baseline: "tiny-connect-web-baseline", goal: BARE_GOAL },
-  { name: "tiny-full-web-transport", entryPoint: "bench/bundle-size/apps/tiny-full-web-transport.ts", schema: "tiny", contains: fullContains, baseline: "tiny-connect-web-baseline", goal: FULL_GOAL },
-  { name: "tiny-floor-transport", entryPoint: "bench/bundle-size/apps/tiny-floor-transport.ts", schema: "tiny", contains: "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)", baseline: "tiny-connect-web-baseline" },
+  {
+    name: "tiny-bare-web-transport",
+    entryPoint: "bench/bundle-size/apps/tiny-bare-web-transport.ts",
+    schema: "tiny",
+    contains: bareContains,
+    baseline: "tiny-connect-web-baseline",
+    goal: BARE_GOAL,
+  },
+  {
+    name: "tiny-full-web-transport",
+    entryPoint: "bench/bundle-size/apps/tiny-full-web-transport.ts",
+    schema: "tiny",
+    contains: fullContains,
+    baseline: "tiny-connect-web-baseline",
+    goal: FULL_GOAL,
+  },
+  {
+    name: "tiny-floor-transport",
+    entryPoint: "bench/bundle-size/apps/tiny-floor-transport.ts",
+    schema: "tiny",
+    contains:
+      "the floor: protobuf-es + `createClient` + one unary call on a few-line fetch transport (no framing, status, errors or policies)",
+    baseline: "tiny-connect-web-baseline",
+  },
   {
     name: "tiny-connect-web-baseline",
     entryPoint: "bench/bundle-size/apps/tiny-connect-web-baseline.ts",

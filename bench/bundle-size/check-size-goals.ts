@@ -14,7 +14,10 @@ export interface SizeGoalMiss {
  * the same run, exceeds its goal. Both sizes come from one run, so machine
  * and tool versions cancel out; an app or baseline not measured is an error.
  */
-export function checkSizeGoals(apps: readonly Pick<BundleSizeApp, "name" | "baseline" | "goal">[], sizes: Readonly<Record<string, BundleSize>>): SizeGoalMiss[] {
+export function checkSizeGoals(
+  apps: readonly Pick<BundleSizeApp, "name" | "baseline" | "goal">[],
+  sizes: Readonly<Record<string, BundleSize>>,
+): SizeGoalMiss[] {
   const misses: SizeGoalMiss[] = [];
   for (const { name, baseline, goal } of apps) {
     if (goal === undefined || baseline === undefined) continue;

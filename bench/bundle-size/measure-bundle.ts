@@ -74,7 +74,8 @@ export function bytesByOrigin(entryPoint: string, metafile: Metafile): [string, 
     bytes.set(origin, (bytes.get(origin) ?? 0) + bytesInOutput);
   }
   for (const [name, roots] of copies) {
-    if (roots.size > 1) throw new Error(`${entryPoint} bundles ${roots.size} copies of ${name} (${[...roots].join(", ")}): an app installs one`);
+    if (roots.size > 1)
+      throw new Error(`${entryPoint} bundles ${roots.size} copies of ${name} (${[...roots].join(", ")}): an app installs one`);
   }
   return [...bytes].sort((a, b) => b[1] - a[1]);
 }

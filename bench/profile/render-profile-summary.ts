@@ -40,7 +40,10 @@ export function renderProfileSummary(run: ProfiledRun, topFunctions = 15): strin
     "| ---: | --- | --- | ---: | ---: | ---: |",
     ...summary.functions
       .slice(0, topFunctions)
-      .map((f, i) => `| ${i + 1} | \`${f.name}\` | ${f.group} | ${ms(f.selfUs)} | ${percent(f.selfUs, summary.busyUs)} | ${perOp(f.selfUs, ops)} |`),
+      .map(
+        (f, i) =>
+          `| ${i + 1} | \`${f.name}\` | ${f.group} | ${ms(f.selfUs)} | ${percent(f.selfUs, summary.busyUs)} | ${perOp(f.selfUs, ops)} |`,
+      ),
   ];
   return out.join("\n");
 }

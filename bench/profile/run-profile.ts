@@ -49,7 +49,13 @@ export async function runProfile(request: ProfileRequest, context: ProfileContex
     if (result === undefined) throw new Error(`stack ${stack}, scenario ${request.scenario}: the profiled child reported no result`);
     const file = join(context.resultsDir, name);
     const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-    runs.push({ stack, scenario: request.scenario, ops: Number(result.ops), file: relative(context.repositoryRoot, file), summary: summariseProfile(profile) });
+    runs.push({
+      stack,
+      scenario: request.scenario,
+      ops: Number(result.ops),
+      file: relative(context.repositoryRoot, file),
+      summary: summariseProfile(profile),
+    });
   }
   const sections = runs.map((run) => renderProfileSummary(run));
   if (runs.length > 1) {

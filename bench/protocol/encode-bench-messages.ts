@@ -73,7 +73,13 @@ export function encodeBulkCreateUsersResponse(createdCount: number): Buffer {
 /** The SyncUsersRequest of the bidi scenario: a rename with its update mask. */
 export function encodeSyncUsersRequest(): Buffer {
   return encodeMessage([
-    [1, [[1, SYNC_REQUEST.userId], [3, SYNC_REQUEST.name]]],
+    [
+      1,
+      [
+        [1, SYNC_REQUEST.userId],
+        [3, SYNC_REQUEST.name],
+      ],
+    ],
     [2, [[1, "name"]]],
   ]);
 }

@@ -69,5 +69,7 @@ export function collectResults(store: SampleStore, scenarios: readonly string[])
 
 /** "stack / scenario / metric" for every shown figure a stack did not produce; empty when the run is complete. */
 export function missingFigures(rows: readonly ResultRow[], stacks: readonly StackName[] = STACK_NAMES): string[] {
-  return rows.filter((row) => row.shown).flatMap((row) => stacks.filter((s) => row.stacks[s] === undefined).map((s) => `${s} / ${row.scenario} / ${row.label}`));
+  return rows
+    .filter((row) => row.shown)
+    .flatMap((row) => stacks.filter((s) => row.stacks[s] === undefined).map((s) => `${s} / ${row.scenario} / ${row.label}`));
 }

@@ -23,8 +23,22 @@ export const GOALS: readonly Goal[] = [
   { label: "heap per open stream", scenario: "open-streams", metric: "heapBytesPerStream", versus: "grpc-js", op: "≤", target: 1.0 },
   { label: "server-stream msgs/s", scenario: "server-stream", metric: "msgsPerSec", versus: "grpc-js", op: "≥", target: 1.2 },
   { label: "p99 latency at a fixed rate", scenario: "latency-small", metric: "p99Ms", versus: "grpc-js", op: "≤", target: 1.0 },
-  { label: "policies' cost, c16", scenario: "unary-small-c16", metric: "cpuUsPerCall", versus: "ours-bare", op: "≤", target: POLICY_COST_LIMIT },
-  { label: "policies' cost, c128", scenario: "unary-small-c128", metric: "cpuUsPerCall", versus: "ours-bare", op: "≤", target: POLICY_COST_LIMIT },
+  {
+    label: "policies' cost, c16",
+    scenario: "unary-small-c16",
+    metric: "cpuUsPerCall",
+    versus: "ours-bare",
+    op: "≤",
+    target: POLICY_COST_LIMIT,
+  },
+  {
+    label: "policies' cost, c128",
+    scenario: "unary-small-c128",
+    metric: "cpuUsPerCall",
+    versus: "ours-bare",
+    op: "≤",
+    target: POLICY_COST_LIMIT,
+  },
 ];
 
 /** A goal judged on one run. */

@@ -15,7 +15,9 @@ export function renderGoals(goals: readonly GoalResult[]): string[] {
   for (const goal of goals) {
     const ratio = goal.ratio === undefined ? "**missing**" : formatRatio(goal.ratio);
     const likeForLike = goal.ratioToGrpcJsFull === undefined ? "" : formatRatio(goal.ratioToGrpcJsFull);
-    out.push(`| ${goal.label} | ${goal.scenario} | ${goal.metric} | ${goal.versus} | ${ratio} | ${goal.op} ${formatRatio(goal.target)} | ${verdict(goal.met)} | ${likeForLike} |`);
+    out.push(
+      `| ${goal.label} | ${goal.scenario} | ${goal.metric} | ${goal.versus} | ${ratio} | ${goal.op} ${formatRatio(goal.target)} | ${verdict(goal.met)} | ${likeForLike} |`,
+    );
   }
   return out;
 }

@@ -63,9 +63,12 @@ function ratioCells(row: ResultRow): string[] {
   const ratio = (value: number | undefined) => (value === undefined ? "**missing**" : `${formatRatio(value)}×`);
   const goal = GOALS.find((g) => g.versus === "grpc-js" && g.scenario === row.scenario && g.metric === row.metric);
   const goalCell =
-    goal === undefined ? "" : `${goal.op} ${formatRatio(goal.target)}× ${verdict(ours?.ratioToGrpcJs === undefined ? undefined : meets(ours.ratioToGrpcJs, goal.op, goal.target))}`;
+    goal === undefined
+      ? ""
+      : `${goal.op} ${formatRatio(goal.target)}× ${verdict(ours?.ratioToGrpcJs === undefined ? undefined : meets(ours.ratioToGrpcJs, goal.op, goal.target))}`;
   const bare = ours?.ratioToOursBare;
-  const bareCell = bare === undefined ? "**missing**" : withinPolicyCost(bare, row.better) ? `${formatRatio(bare)}×` : `**${formatRatio(bare)}×** ✗`;
+  const bareCell =
+    bare === undefined ? "**missing**" : withinPolicyCost(bare, row.better) ? `${formatRatio(bare)}×` : `**${formatRatio(bare)}×** ✗`;
   return [ratio(ours?.ratioToGrpcJs), goalCell, ratio(ours?.ratioToGrpcJsFull), bareCell];
 }
 

@@ -70,7 +70,8 @@ function parseProfile(text: string): Pick<ProfileRequest, "stacks" | "scenario">
   const stacks = text.slice(0, colon).split(",");
   const scenario = text.slice(colon + 1);
   for (const stack of stacks) {
-    if (!(STACK_NAMES as readonly string[]).includes(stack)) throw new Error(`--profile: unknown stack "${stack}"; one of ${STACK_NAMES.join(", ")}`);
+    if (!(STACK_NAMES as readonly string[]).includes(stack))
+      throw new Error(`--profile: unknown stack "${stack}"; one of ${STACK_NAMES.join(", ")}`);
   }
   if (!SCENARIO_NAMES.includes(scenario)) throw new Error(`--profile: unknown scenario "${scenario}"; one of ${SCENARIO_NAMES.join(", ")}`);
   return { stacks: stacks as StackName[], scenario };

@@ -55,7 +55,15 @@ export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
   full: {
     repeats: 5,
     unary: { firstWarmupMs: 300, warmupMs: 100, durationMs: 400, minCalls: 500, maxDurationMs: 4_000 },
-    streaming: { warmupMs: 200, durationMs: 500, minCalls: 10, maxDurationMs: 4_000, serverMessages: 1000, clientMessages: 1000, bidiRounds: 200 },
+    streaming: {
+      warmupMs: 200,
+      durationMs: 500,
+      minCalls: 10,
+      maxDurationMs: 4_000,
+      serverMessages: 1000,
+      clientMessages: 1000,
+      bidiRounds: 200,
+    },
     openStreams: { streams: 10_000, openConcurrency: 200, openTimeoutMs: 60_000, openGraceMs: 5_000 },
     latency: { warmupMs: 200, minDurationMs: 800, minCalls: 800, maxDurationMs: 4_000, rateFraction: 0.4 },
   },
@@ -64,7 +72,15 @@ export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
     // Shorter windows than before the minimum of calls existed: that minimum now keeps a busy machine's windows meaningful.
     // A tight upper bound: CI only needs every number, and a loaded machine must not double its time.
     unary: { firstWarmupMs: 100, warmupMs: 50, durationMs: 100, minCalls: 100, maxDurationMs: 500 },
-    streaming: { warmupMs: 100, durationMs: 100, minCalls: 3, maxDurationMs: 500, serverMessages: 500, clientMessages: 500, bidiRounds: 100 },
+    streaming: {
+      warmupMs: 100,
+      durationMs: 100,
+      minCalls: 3,
+      maxDurationMs: 500,
+      serverMessages: 500,
+      clientMessages: 500,
+      bidiRounds: 100,
+    },
     openStreams: { streams: 1_000, openConcurrency: 200, openTimeoutMs: 15_000, openGraceMs: 2_000 },
     latency: { warmupMs: 100, minDurationMs: 200, minCalls: 100, maxDurationMs: 600, rateFraction: 0.4 },
   },
@@ -96,7 +112,13 @@ export const SCENARIO_NAMES: readonly string[] = [
 export function throughputFamilies(mode: BenchMode): Family[] {
   const s = MODE_SETTINGS[mode];
   const unary: UnarySpec[] = MESSAGE_SIZES.flatMap((size) =>
-    CONCURRENCIES.map((concurrency) => ({ kind: "unary" as const, name: unaryName(size, concurrency), size, concurrency, ...windowOf(s.unary) })),
+    CONCURRENCIES.map((concurrency) => ({
+      kind: "unary" as const,
+      name: unaryName(size, concurrency),
+      size,
+      concurrency,
+      ...windowOf(s.unary),
+    })),
   );
   // The first scenario also warms the process up (JIT, connection).
   unary[0] = { ...unary[0]!, warmupMs: s.unary.firstWarmupMs };
@@ -111,7 +133,11 @@ export function throughputFamilies(mode: BenchMode): Family[] {
     { name: "unary", scenarios: unary, timeoutMs: boundFor(unary) },
     { name: "streaming", scenarios: streaming, timeoutMs: boundFor(streaming) },
     // Beyond opening: start-up, warm-up, GC and ending every stream, far quicker than opening on every stack.
-    { name: "open-streams", scenarios: [{ kind: "open-streams", name: "open-streams", ...open }], timeoutMs: open.openTimeoutMs + open.openGraceMs + 60_000 },
+    {
+      name: "open-streams",
+      scenarios: [{ kind: "open-streams", name: "open-streams", ...open }],
+      timeoutMs: open.openTimeoutMs + open.openGraceMs + 60_000,
+    },
     { name: "cold-start", scenarios: [{ kind: "cold-start", name: "cold-start" }], timeoutMs: 20_000 },
   ];
 }

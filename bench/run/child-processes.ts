@@ -33,7 +33,9 @@ export interface NodeChildOptions {
  */
 export function spawnNode(options: Pick<NodeChildOptions, "nodeArgs" | "cpu">): ChildProcess {
   const [command, args] =
-    options.cpu === undefined ? [process.execPath, options.nodeArgs] : ["taskset", ["-c", String(options.cpu), process.execPath, ...options.nodeArgs]];
+    options.cpu === undefined
+      ? [process.execPath, options.nodeArgs]
+      : ["taskset", ["-c", String(options.cpu), process.execPath, ...options.nodeArgs]];
   const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
   live.add(child);
   child.once("exit", () => live.delete(child));
@@ -71,7 +73,8 @@ export function runNodeChild(options: NodeChildOptions): Promise<Record<string, 
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       const failure = lines.find((l) => l.type === "error");
-      if (failure !== undefined) reject(new Error(`${options.label}, scenario ${String(failure.scenario)}: ${String(failure.message)}${tail(stderr)}`));
+      if (failure !== undefined)
+        reject(new Error(`${options.label}, scenario ${String(failure.scenario)}: ${String(failure.message)}${tail(stderr)}`));
       else if (code !== 0) reject(new Error(`${options.label}: exited with ${signal ?? `code ${code}`}${tail(stderr)}`));
       else resolve(lines);
     });

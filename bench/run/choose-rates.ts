@@ -14,7 +14,9 @@ export function chooseRates(store: SampleStore, stacks: readonly StackName[], fr
   const rates = {} as Record<MessageSize, number>;
   for (const size of MESSAGE_SIZES) {
     const capacities = stacks.map((stack) => {
-      const medians = CONCURRENCIES.map((c) => store.get(unaryName(size, c), "callsPerSec", stack)).filter((s) => s.length > 0).map(median);
+      const medians = CONCURRENCIES.map((c) => store.get(unaryName(size, c), "callsPerSec", stack))
+        .filter((s) => s.length > 0)
+        .map(median);
       if (medians.length === 0) throw new Error(`no closed-loop calls/s for ${stack} at size ${size}: cannot choose a fixed rate`);
       return Math.max(...medians);
     });

@@ -26,7 +26,9 @@ export async function ensureLibraryBuild(repositoryRoot: string, options: { buil
     child.once("exit", resolve);
   });
   if (code !== 0) {
-    throw new Error(`npm run build failed (exit ${code}): the benchmark measures the built library in dist/; fix the build, or pass --no-build to measure the dist/ that exists`);
+    throw new Error(
+      `npm run build failed (exit ${code}): the benchmark measures the built library in dist/; fix the build, or pass --no-build to measure the dist/ that exists`,
+    );
   }
   return "rebuilt";
 }

@@ -23,7 +23,13 @@ export interface RunContext {
  * stack is sampled across the whole run and a noisy minute hits all of
  * them alike. Rejects on the first child that fails or misses a scenario.
  */
-export async function runRounds(phase: string, rounds: number, stacks: readonly StackName[], families: readonly Family[], context: RunContext): Promise<void> {
+export async function runRounds(
+  phase: string,
+  rounds: number,
+  stacks: readonly StackName[],
+  families: readonly Family[],
+  context: RunContext,
+): Promise<void> {
   const pairs = stacks.flatMap((stack) => families.map((family) => ({ stack, family })));
   const total = rounds * pairs.length;
   let done = 0;
@@ -33,7 +39,9 @@ export async function runRounds(phase: string, rounds: number, stacks: readonly 
       await runFamily(stack, family, context);
       done++;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      context.log(`[${phase} ${String(done).padStart(3)}/${total}] round ${round}/${rounds}  ${stack.padEnd(12)} ${family.name.padEnd(12)} ${seconds} s`);
+      context.log(
+        `[${phase} ${String(done).padStart(3)}/${total}] round ${round}/${rounds}  ${stack.padEnd(12)} ${family.name.padEnd(12)} ${seconds} s`,
+      );
     }
   }
 }

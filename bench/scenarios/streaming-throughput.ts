@@ -23,7 +23,9 @@ export async function runStreamingThroughput(client: BenchClient, spec: Streamin
   const window = await measureWindow(op, 1, spec);
   const { perSec, cpuUsPerOp } = rates(window);
   const metrics = {
-    ...(spec.kind === "bidi" ? { roundTripsPerSec: perSec, cpuUsPerRoundTrip: cpuUsPerOp } : { msgsPerSec: perSec, cpuUsPerMsg: cpuUsPerOp }),
+    ...(spec.kind === "bidi"
+      ? { roundTripsPerSec: perSec, cpuUsPerRoundTrip: cpuUsPerOp }
+      : { msgsPerSec: perSec, cpuUsPerMsg: cpuUsPerOp }),
     ...windowFigures(window),
   };
   return { scenario: spec.name, metrics, ops: warmup.ops + window.ops };

@@ -11,5 +11,9 @@ export async function runUnaryThroughput(client: BenchClient, spec: UnarySpec): 
   const warmup = await measureWindow(call, spec.concurrency, { durationMs: spec.warmupMs });
   const window = await measureWindow(call, spec.concurrency, spec);
   const { perSec, cpuUsPerOp } = rates(window);
-  return { scenario: spec.name, metrics: { callsPerSec: perSec, cpuUsPerCall: cpuUsPerOp, ...windowFigures(window) }, ops: warmup.ops + window.ops };
+  return {
+    scenario: spec.name,
+    metrics: { callsPerSec: perSec, cpuUsPerCall: cpuUsPerOp, ...windowFigures(window) },
+    ops: warmup.ops + window.ops,
+  };
 }

@@ -89,10 +89,7 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
           reply(stream, Buffer.alloc(0));
         }),
     ],
-    [
-      PATHS.bulkCreateUsers,
-      (stream) => readRequests(stream, (messages) => reply(stream, responses.bulkCreate(messages.length))),
-    ],
+    [PATHS.bulkCreateUsers, (stream) => readRequests(stream, (messages) => reply(stream, responses.bulkCreate(messages.length)))],
     [
       PATHS.syncUsers,
       (stream) => {
@@ -153,7 +150,10 @@ export async function startBenchServer(options: BenchServerOptions = {}): Promis
 /** Collects the request messages until the client half-closes, then calls `onEnd` with them. */
 function readRequests(stream: http2.ServerHttp2Stream, onEnd: (messages: Buffer[]) => void): void {
   const messages: Buffer[] = [];
-  stream.on("data", createEnvelopeReader((message) => messages.push(message)));
+  stream.on(
+    "data",
+    createEnvelopeReader((message) => messages.push(message)),
+  );
   stream.once("end", () => {
     if (!stream.destroyed) onEnd(messages);
   });

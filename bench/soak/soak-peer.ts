@@ -42,7 +42,10 @@ const soak = createSoakServer({
   longStallMs: config.longStallMs,
   onRequest: () => onRequest(),
   dropConnection(upstreamPort) {
-    proxy?.links().find((l) => l.upstreamPort === upstreamPort)?.reset();
+    proxy
+      ?.links()
+      .find((l) => l.upstreamPort === upstreamPort)
+      ?.reset();
   },
 });
 const { port } = await soak.server.listen(0, "127.0.0.1");
@@ -81,7 +84,13 @@ function injectOne(): void {
 }
 
 function stats(): PeerStats {
-  return { ...soak.stats(), scheduled: { ...scheduled }, proxyConnectionsOpen: proxy!.connections(), openLinks: proxy!.links().map((l) => `client port ${l.clientPort}, open ${Math.round(performance.now() - l.openedAtMs)} ms`), proxyAccepted: proxy!.accepted() };
+  return {
+    ...soak.stats(),
+    scheduled: { ...scheduled },
+    proxyConnectionsOpen: proxy!.connections(),
+    openLinks: proxy!.links().map((l) => `client port ${l.clientPort}, open ${Math.round(performance.now() - l.openedAtMs)} ms`),
+    proxyAccepted: proxy!.accepted(),
+  };
 }
 
 let stopping = false;

@@ -114,18 +114,27 @@ export function checkSoakGoals(r: SoakReport, goals: SoakGoals = {}): string[] {
   check(r.calls >= minCalls, `${r.calls} calls made, fewer than ${minCalls}`);
   check(faultedShare >= (goals.minFaultedShare ?? 0.1), `only ${pct(faultedShare)} of calls were faulted`);
   check(r.lost === 0, `${r.lost} calls lost`);
-  check(r.late === r.lateExplainedByStalls, `${r.late - r.lateExplainedByStalls} calls past deadline + 10% with no event-loop stall to explain it`);
+  check(
+    r.late === r.lateExplainedByStalls,
+    `${r.late - r.lateExplainedByStalls} calls past deadline + 10% with no event-loop stall to explain it`,
+  );
   check(r.duplicates.rawCreatesRunTwice === 0, `${r.duplicates.rawCreatesRunTwice} creates without a request_id ran twice on the server`);
   check(r.duplicates.alreadyExists === 0, `${r.duplicates.alreadyExists} creates came back ALREADY_EXISTS`);
   check(Object.keys(r.unexpectedCodes).length === 0, `calls failed with codes no fault explains: ${JSON.stringify(r.unexpectedCodes)}`);
   check(r.phantomActiveCalls === 0, `${r.phantomActiveCalls} phantom active calls after everything settled`);
   check(r.closeMs <= (goals.maxCloseMs ?? 100), `close() took ${r.closeMs} ms with nothing in flight`);
   check(r.socketsAfterClose === 0, `${r.socketsAfterClose} sockets still open after close(): ${r.lingeringSockets.join(", ")}`);
-  check(r.proxyConnectionsOpenAfterClose === 0, `the proxy still holds ${r.proxyConnectionsOpenAfterClose} client connections after close(): ${r.proxyLinksAfterClose.join("; ")}`);
+  check(
+    r.proxyConnectionsOpenAfterClose === 0,
+    `the proxy still holds ${r.proxyConnectionsOpenAfterClose} client connections after close(): ${r.proxyLinksAfterClose.join("; ")}`,
+  );
   const maxHeap = goals.maxHeapGrowthBytes ?? 2 * 1024 * 1024;
   check(r.heapGrowthBytes === undefined || r.heapGrowthBytes <= maxHeap, `heap grew by ${mib(r.heapGrowthBytes ?? 0)}`);
   check(r.idempotentHit > 0, "no idempotent call was hit by a fault: the soak tested nothing");
-  check(recoveredShare >= (goals.minRecoveredShare ?? 0.99), `only ${pct(recoveredShare)} of fault-hit idempotent calls recovered at maxAttempts ${r.maxAttempts}`);
+  check(
+    recoveredShare >= (goals.minRecoveredShare ?? 0.99),
+    `only ${pct(recoveredShare)} of fault-hit idempotent calls recovered at maxAttempts ${r.maxAttempts}`,
+  );
   r.watches.forEach((w, i) => {
     check(w.endedEarly === undefined, `watch ${i} ended: ${w.endedEarly}`);
     check(w.gaps === 0 && w.repeats === 0, `watch ${i} had ${w.gaps} gaps and ${w.repeats} repeated events`);

@@ -70,7 +70,12 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = createSeededRandom(seed);
   const progress = options.progress ?? (() => {});
-  const peer = await startSoakPeer({ token: TOKEN, seed, connectionFaultEveryRequests: options.connectionFaultEveryRequests ?? 120, longStallMs: timeoutMs * 2 });
+  const peer = await startSoakPeer({
+    token: TOKEN,
+    seed,
+    connectionFaultEveryRequests: options.connectionFaultEveryRequests ?? 120,
+    longStallMs: timeoutMs * 2,
+  });
   try {
     return await soakAgainst(peer, { calls, concurrency, watches, timeoutMs, seed, random, progress });
   } finally {
@@ -80,7 +85,15 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
 
 async function soakAgainst(
   peer: Awaited<ReturnType<typeof startSoakPeer>>,
-  o: { calls: number; concurrency: number; watches: number; timeoutMs: number; seed: number; random: () => number; progress: (line: string) => void },
+  o: {
+    calls: number;
+    concurrency: number;
+    watches: number;
+    timeoutMs: number;
+    seed: number;
+    random: () => number;
+    progress: (line: string) => void;
+  },
 ): Promise<SoakReport> {
   const flags = new Uint8Array(o.calls);
   const codes: Record<string, number> = {};
@@ -114,7 +127,12 @@ async function soakAgainst(
   const userIds: string[] = [];
   const seedingStarted = performance.now();
   {
-    const warm = createTransport({ baseUrl: peer.url, auth: TOKEN, retry: { maxAttempts: 10, throttle: false }, interceptors: [observeAttempts] });
+    const warm = createTransport({
+      baseUrl: peer.url,
+      auth: TOKEN,
+      retry: { maxAttempts: 10, throttle: false },
+      interceptors: [observeAttempts],
+    });
     const users = createUserClient(warm);
     const rawWarm = createClient(UserService, warm);
     let tries = 0;
@@ -258,9 +276,14 @@ async function soakAgainst(
         if (flags[i]! & IDEMPOTENT) {
           const stalled = Math.round(stalledMs / 100) * 100;
           const hit = attemptFailed.has(id) ? "after a connection fault" : "no failed attempt";
-          count(idempotentFailures, `${Code[outcome.code]}, ${hit}, ${attempts.get(id) ?? 0} attempts, ~${stalled} ms of event-loop stalls: ${outcome.rawMessage.slice(0, 90)}`);
+          count(
+            idempotentFailures,
+            `${Code[outcome.code]}, ${hit}, ${attempts.get(id) ?? 0} attempts, ~${stalled} ms of event-loop stalls: ${outcome.rawMessage.slice(0, 90)}`,
+          );
         }
-        if (!EXPECTED_CODES.has(outcome.code)) unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] = (unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] ?? 0) + 1;
+        if (!EXPECTED_CODES.has(outcome.code))
+          unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] =
+            (unexpected[`${kind} ${name}: ${outcome.rawMessage.slice(0, 120)}`] ?? 0) + 1;
       }
       attempts.delete(id);
       if (attemptFailed.delete(id)) {
@@ -367,7 +390,8 @@ async function soakAgainst(
     idempotentFailures,
     idempotentOutOfTimeInStalls: lostToStalls,
     watches: watchFigures,
-    connectionFaultsSeen: peerStats.scheduled.reset + peerStats.scheduled.fin + peerStats.fired["goaway-error"] + peerStats.fired["drop-after-create"],
+    connectionFaultsSeen:
+      peerStats.scheduled.reset + peerStats.scheduled.fin + peerStats.fired["goaway-error"] + peerStats.fired["drop-after-create"],
     phantomActiveCalls,
     closeMs: Math.round(closeMs * 10) / 10,
     socketsAfterClose: Math.max(0, handlesAfter.sockets - handlesBefore.sockets),

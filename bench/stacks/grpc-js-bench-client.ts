@@ -11,7 +11,16 @@ import {
   WatchUsersRequestSchema,
   WatchUsersResponseSchema,
 } from "../../gen/user/v1/user_service_pb.js";
-import { BULK_CREATE_REQUEST, HOLD_USER_ID, MESSAGE_SIZES, type MessageSize, PATHS, streamUserId, SYNC_REQUEST, unaryUserId } from "../protocol/bench-messages.js";
+import {
+  BULK_CREATE_REQUEST,
+  HOLD_USER_ID,
+  MESSAGE_SIZES,
+  type MessageSize,
+  PATHS,
+  streamUserId,
+  SYNC_REQUEST,
+  unaryUserId,
+} from "../protocol/bench-messages.js";
 import { type BenchClient, expectCount } from "./bench-client.js";
 
 /** protobuf-es (de)serializers for grpc-js, so that only the transport differs from the connect stacks. */
@@ -74,8 +83,13 @@ export function createGrpcJsBenchClient(baseUrl: string, callSettings: (method: 
       const { metadata, options } = callSettings("bulkCreateUsers");
       let call!: grpc.ClientWritableStream<MessageShape<typeof BulkCreateUsersRequestSchema>>;
       const response = new Promise<MessageShape<typeof BulkCreateUsersResponseSchema>>((resolve, reject) => {
-        call = client.makeClientStreamRequest(PATHS.bulkCreateUsers, bulkCreateUsers.serialize, bulkCreateUsers.deserialize, metadata, options, (error, res) =>
-          error || res === undefined ? reject(error ?? new Error("BulkCreateUsers: no response")) : resolve(res),
+        call = client.makeClientStreamRequest(
+          PATHS.bulkCreateUsers,
+          bulkCreateUsers.serialize,
+          bulkCreateUsers.deserialize,
+          metadata,
+          options,
+          (error, res) => (error || res === undefined ? reject(error ?? new Error("BulkCreateUsers: no response")) : resolve(res)),
         );
       });
       for (let i = 0; i < count; i++) {
@@ -112,7 +126,11 @@ export function createGrpcJsBenchClient(baseUrl: string, callSettings: (method: 
         call.on("data", () => events++);
         call.once("error", reject);
         call.once("status", (status: grpc.StatusObject) =>
-          status.code !== grpc.status.OK ? reject(new Error(`WatchUsers ended with ${status.code}`)) : events !== 1 ? reject(new Error(`WatchUsers: ${events} events`)) : resolve(),
+          status.code !== grpc.status.OK
+            ? reject(new Error(`WatchUsers ended with ${status.code}`))
+            : events !== 1
+              ? reject(new Error(`WatchUsers: ${events} events`))
+              : resolve(),
         );
       });
       ended.catch(() => {}); // awaited by ended(); an early failure also fails the wait below

@@ -1,7 +1,12 @@
 import { once } from "node:events";
 import * as http2 from "node:http2";
 import { HOLD_USER_ID, MESSAGE_SIZES, type MessageSize, PATHS, streamUserId } from "../protocol/bench-messages.js";
-import { encodeBulkCreateUsersRequest, encodeGetUserRequest, encodeSyncUsersRequest, encodeWatchUsersRequest } from "../protocol/encode-bench-messages.js";
+import {
+  encodeBulkCreateUsersRequest,
+  encodeGetUserRequest,
+  encodeSyncUsersRequest,
+  encodeWatchUsersRequest,
+} from "../protocol/encode-bench-messages.js";
 import { createEnvelopeReader, encodeEnvelope } from "../protocol/grpc-envelope.js";
 import { type BenchClient, type HeldStream, expectCount } from "./bench-client.js";
 
@@ -22,28 +27,53 @@ export function createRawHttp2Client(baseUrl: string): BenchClient {
   const streamFrames = new Map<number, Buffer>();
 
   /** Opens a stream; `onMessage` sees each response message; resolves with the count once it ended with grpc-status 0. */
-  const call = (path: string, onMessage: (stream: http2.ClientHttp2Stream) => void, write: (stream: http2.ClientHttp2Stream) => void | Promise<void>) => {
+  const call = (
+    path: string,
+    onMessage: (stream: http2.ClientHttp2Stream) => void,
+    write: (stream: http2.ClientHttp2Stream) => void | Promise<void>,
+  ) => {
     const stream = session.request({ ...requestHeaders, ":path": path });
     let status: string | undefined;
     let received = 0;
     const done = new Promise<number>((resolve, reject) => {
       stream.on("response", (headers) => (status ??= headers["grpc-status"] as string | undefined));
       stream.on("trailers", (trailers) => (status = trailers["grpc-status"] as string | undefined));
-      stream.on("data", createEnvelopeReader(() => (received++, onMessage(stream))));
+      stream.on(
+        "data",
+        createEnvelopeReader(() => (received++, onMessage(stream))),
+      );
       stream.on("error", reject);
-      stream.on("close", () => (status === "0" ? resolve(received) : reject(new Error(`${path} ended with grpc-status ${status} (rst ${stream.rstCode})`))));
+      stream.on("close", () =>
+        status === "0" ? resolve(received) : reject(new Error(`${path} ended with grpc-status ${status} (rst ${stream.rstCode})`)),
+      );
     });
     return Promise.all([done, write(stream)]).then(([count]) => count);
   };
 
   return {
     async unary(size: MessageSize) {
-      expectCount("GetUser responses", await call(PATHS.getUser, () => {}, (s) => void s.end(getUserFrames.get(size))), 1);
+      expectCount(
+        "GetUser responses",
+        await call(
+          PATHS.getUser,
+          () => {},
+          (s) => void s.end(getUserFrames.get(size)),
+        ),
+        1,
+      );
     },
     async serverStream(count) {
       let frame = streamFrames.get(count);
       if (frame === undefined) streamFrames.set(count, (frame = encodeEnvelope(encodeWatchUsersRequest(streamUserId(count)))));
-      expectCount("WatchUsers events", await call(PATHS.watchUsers, () => {}, (s) => void s.end(frame)), count);
+      expectCount(
+        "WatchUsers events",
+        await call(
+          PATHS.watchUsers,
+          () => {},
+          (s) => void s.end(frame),
+        ),
+        count,
+      );
     },
     async clientStream(count) {
       const write = async (stream: http2.ClientHttp2Stream) => {

@@ -23,7 +23,9 @@ export interface CallPolicy {
   /** Bearer token, header and scheme; undefined without `auth`. */
   readonly auth: ResolvedAuthOptions | undefined;
   /** The correlation id header and its sources; undefined with `correlation: false`. */
-  readonly correlation: { readonly headerName: string; readonly ambient: (() => string | undefined) | undefined; readonly generateId: () => string } | undefined;
+  readonly correlation:
+    | { readonly headerName: string; readonly ambient: (() => string | undefined) | undefined; readonly generateId: () => string }
+    | undefined;
   /** `headers` sent on every call, names lower case; a call's own header wins. */
   readonly headers: readonly (readonly [string, string])[];
   /** The codes whose typed errors say `retryable: true`. */
@@ -45,7 +47,10 @@ export function resolveCallPolicy(options: TransportOptions, ambient: CallAmbien
   const correlation =
     options.correlation === false
       ? undefined
-      : validateCorrelationOptions({ ...(ambient.correlationId && { ambientCorrelationId: ambient.correlationId }), ...correlationOptions });
+      : validateCorrelationOptions({
+          ...(ambient.correlationId && { ambientCorrelationId: ambient.correlationId }),
+          ...correlationOptions,
+        });
   const auth: AuthInterceptorOptions | undefined =
     options.auth === undefined
       ? undefined

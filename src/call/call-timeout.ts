@@ -28,7 +28,10 @@ export function callTimeoutMs(
   if (ambientAt !== undefined && Number.isFinite(ambientAt)) {
     const left = ambientAt - Date.now();
     if (left <= 0) {
-      throw new ConnectError(`deadline exceeded before calling ${name}: the ambient deadline passed ${Math.round(-left)} ms ago`, Code.DeadlineExceeded);
+      throw new ConnectError(
+        `deadline exceeded before calling ${name}: the ambient deadline passed ${Math.round(-left)} ms ago`,
+        Code.DeadlineExceeded,
+      );
     }
     own = own === undefined ? left : Math.min(own, left);
   }
@@ -41,5 +44,11 @@ export function callTimeoutMs(
 /** The error of a call whose deadline passed, naming the call and the attempt. */
 export function deadlineError(call: GrpcCall, attempt: number, cause?: unknown): ConnectError {
   const which = attempt > 1 ? ` (attempt ${attempt})` : "";
-  return new ConnectError(`deadline exceeded after ${Math.round(call.timeoutMs ?? 0)} ms calling ${call.name}${which}`, Code.DeadlineExceeded, undefined, undefined, cause);
+  return new ConnectError(
+    `deadline exceeded after ${Math.round(call.timeoutMs ?? 0)} ms calling ${call.name}${which}`,
+    Code.DeadlineExceeded,
+    undefined,
+    undefined,
+    cause,
+  );
 }

@@ -148,7 +148,6 @@ function unwatchSignal(signal: AbortSignal, call: GrpcCall): void {
   watchers.get(signal)?.delete(call);
 }
 
-
 /** The calls in flight of one transport, for `activeCalls()` and a graceful `close()`. */
 export class CallRegistry {
   private readonly calls = new Set<GrpcCall>();

@@ -14,8 +14,25 @@ export function chainInterceptors(
 }
 
 /** The request a unary call's interceptors see. */
-export function unaryRequest(method: DescMethod, url: string, signal: AbortSignal, header: Headers, contextValues: ContextValues, message: Message): UnaryRequest {
-  return { stream: false, service: method.parent, method: method as DescMethodUnary, requestMethod: "POST", url, signal, header, contextValues, message };
+export function unaryRequest(
+  method: DescMethod,
+  url: string,
+  signal: AbortSignal,
+  header: Headers,
+  contextValues: ContextValues,
+  message: Message,
+): UnaryRequest {
+  return {
+    stream: false,
+    service: method.parent,
+    method: method as DescMethodUnary,
+    requestMethod: "POST",
+    url,
+    signal,
+    header,
+    contextValues,
+    message,
+  };
 }
 
 /** The request a streaming call's interceptors see. */

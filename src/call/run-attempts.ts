@@ -171,7 +171,14 @@ export function createAttemptRunner<F extends object>(settings: AttemptRunnerSet
           error,
         );
       }
-      retry.onRetry?.({ attempt: attempt + 1, maxAttempts: retry.maxAttempts, error, delayMs: plan.delayMs, method, transparent: plan.transparent });
+      retry.onRetry?.({
+        attempt: attempt + 1,
+        maxAttempts: retry.maxAttempts,
+        error,
+        delayMs: plan.delayMs,
+        method,
+        transparent: plan.transparent,
+      });
       if (call.ended !== undefined) throw call.ended;
       if (plan.delayMs > 0) await call.sleep(plan.delayMs);
       delayMs = plan.delayMs;

@@ -8,7 +8,11 @@ import type { GrpcCall } from "./grpc-call.js";
  * stream (read to its end, failed, or left early through `return()`).
  * `call` is undefined where an outer layer wraps messages a second time.
  */
-export function typedMessages<T>(messages: AsyncIterable<T>, call: GrpcCall | undefined, typed: (e: unknown) => ConnectError): AsyncIterable<T> {
+export function typedMessages<T>(
+  messages: AsyncIterable<T>,
+  call: GrpcCall | undefined,
+  typed: (e: unknown) => ConnectError,
+): AsyncIterable<T> {
   const it = messages[Symbol.asyncIterator]();
   const wrapped: AsyncIterableIterator<T> = {
     [Symbol.asyncIterator]: () => wrapped,

@@ -77,8 +77,12 @@ export const bulkCreateCommand: Command = async (args, { io, globals, connect })
     userIds: result.userIds,
     failures: failures.map((f) => ({ index: f.line - 1, code: f.code, message: f.message })),
   });
-  printMessage(io, globals.json, BulkCreateUsersResponseSchema, response, () =>
-    `created ${result.createdCount} user${result.createdCount === 1 ? "" : "s"}, ${failures.length} failed`,
+  printMessage(
+    io,
+    globals.json,
+    BulkCreateUsersResponseSchema,
+    response,
+    () => `created ${result.createdCount} user${result.createdCount === 1 ? "" : "s"}, ${failures.length} failed`,
   );
   for (const f of failures) printItemFailure(io, globals.json, f);
   return failures.length > 0 ? EXIT_ITEMS_FAILED : 0;

@@ -40,7 +40,10 @@ export const callCommand: Command = async (args, ctx) => {
   const { method, registry } = await findMethod(schema, name, callUsage);
   const { io, globals } = ctx;
   const client = ctx.connect();
-  const stub = createClient(method.parent, client.transport) as unknown as Record<string, (input: unknown, options: CallOptions) => unknown>;
+  const stub = createClient(method.parent, client.transport) as unknown as Record<
+    string,
+    (input: unknown, options: CallOptions) => unknown
+  >;
   const call = stub[method.localName]!;
 
   // Ctrl-C cancels the call cleanly (the server sees CANCELLED) instead of killing the process.

@@ -1,9 +1,6 @@
 import { parseArgs } from "node:util";
 import { create } from "@bufbuild/protobuf";
-import {
-  HealthCheckResponse_ServingStatus as ServingStatus,
-  HealthCheckResponseSchema,
-} from "../../gen/grpc/health/v1/health_pb.js";
+import { HealthCheckResponse_ServingStatus as ServingStatus, HealthCheckResponseSchema } from "../../gen/grpc/health/v1/health_pb.js";
 import { UsageError } from "./usage-error.js";
 import type { Command, CommandContext } from "./command.js";
 import { EXIT_NOT_SERVING } from "./exit-status.js";
@@ -67,7 +64,13 @@ export const healthCommand: Command = async (args, ctx) => {
 };
 
 function print({ io, globals }: CommandContext, status: ServingStatus): void {
-  printMessage(io, globals.json, HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status }), () => ServingStatus[status] ?? String(status));
+  printMessage(
+    io,
+    globals.json,
+    HealthCheckResponseSchema,
+    create(HealthCheckResponseSchema, { status }),
+    () => ServingStatus[status] ?? String(status),
+  );
 }
 
 function exitStatus(status: ServingStatus): number {

@@ -23,7 +23,11 @@ export async function listSchema(
   const desc = findService(await schema.registryFor(service), service);
   for (const m of desc.methods) {
     const path = `${desc.typeName}/${m.name}`;
-    io.out(globals.json ? JSON.stringify({ method: path, kind: m.methodKind, idempotency: MethodOptions_IdempotencyLevel[m.idempotency] }) : path);
+    io.out(
+      globals.json
+        ? JSON.stringify({ method: path, kind: m.methodKind, idempotency: MethodOptions_IdempotencyLevel[m.idempotency] })
+        : path,
+    );
   }
   return 0;
 }

@@ -31,10 +31,7 @@ const MAX_IMPORT_ROUNDS = 8;
  * Creates a reflection client on `transport`, so lookups get the same auth,
  * deadline and retries as any call. `callOptions` go with each lookup.
  */
-export function createReflectionClient(
-  transport: Transport,
-  callOptions: { signal?: AbortSignal; timeoutMs?: number },
-): ReflectionClient {
+export function createReflectionClient(transport: Transport, callOptions: { signal?: AbortSignal; timeoutMs?: number }): ReflectionClient {
   let version: "v1" | "v1alpha" = "v1";
 
   /** Sends `lookups` on one stream and returns one response each, in order. */

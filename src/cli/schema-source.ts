@@ -74,7 +74,11 @@ export async function loadSchemaFiles(flags: SchemaFlags, usage: string): Promis
  * Finds the method of `SERVICE/METHOD` (also `SERVICE.METHOD`, or with a
  * leading slash, as grpcurl and buf curl write it). NOT_FOUND when the schema lacks it.
  */
-export async function findMethod(schema: SchemaSource, name: string, usage: string): Promise<{ method: DescMethod; registry: FileRegistry }> {
+export async function findMethod(
+  schema: SchemaSource,
+  name: string,
+  usage: string,
+): Promise<{ method: DescMethod; registry: FileRegistry }> {
   const match = /^\/?([A-Za-z_][\w.]*)[/.]([A-Za-z_]\w*)$/.exec(name);
   if (!match) throw new UsageError(`"${name}" is not SERVICE/METHOD (e.g. grpc.testing.TestService/UnaryCall)`, usage);
   const [, serviceName = "", methodName = ""] = match;

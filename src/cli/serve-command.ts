@@ -1,9 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  createUserServiceServer,
-  type UserServiceServer,
-  type UserServiceServerOptions,
-} from "../server/user-service-server.js";
+import { createUserServiceServer, type UserServiceServer, type UserServiceServerOptions } from "../server/user-service-server.js";
 import { parseArgs } from "node:util";
 import type { Interceptor } from "@connectrpc/connect";
 import { createFailFirstInterceptor } from "../server/fail-first-interceptor.js";
@@ -46,19 +42,19 @@ export async function serveCommand(args: string[], io: { out: (s: string) => voi
       args,
       strict: true,
       options: {
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "50051" },
-      token: { type: "string" },
-      "no-auth": { type: "boolean", default: false },
-      cert: { type: "string" },
-      key: { type: "string" },
-      "client-ca": { type: "string" },
-      "grace-ms": { type: "string" },
-      "allow-origin": { type: "string", multiple: true },
-      "no-demo": { type: "boolean", default: false },
-      trace: { type: "boolean", default: false },
-      "fail-first": { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "50051" },
+        token: { type: "string" },
+        "no-auth": { type: "boolean", default: false },
+        cert: { type: "string" },
+        key: { type: "string" },
+        "client-ca": { type: "string" },
+        "grace-ms": { type: "string" },
+        "allow-origin": { type: "string", multiple: true },
+        "no-demo": { type: "boolean", default: false },
+        trace: { type: "boolean", default: false },
+        "fail-first": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
       },
     }),
   );

@@ -65,7 +65,10 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
       show("created", brief(user));
     }
     const [ada, grace, alan] = created as [User, User, User];
-    const again = await users.createUser({ name: "Ada Lovelace", email: "ada@example.com", requestId: "tour-ada@example.com" }, callOptions);
+    const again = await users.createUser(
+      { name: "Ada Lovelace", email: "ada@example.com", requestId: "tour-ada@example.com" },
+      callOptions,
+    );
     show("replayed", `same request_id → same user (${again.id === ada.id ? "no duplicate" : "DUPLICATE"})`);
 
     step("GetUser");

@@ -42,10 +42,7 @@ export async function startServerTracing(io: Io, usage: string): Promise<Interce
 
 async function loadTelemetry(usage: string, flag: string) {
   try {
-    const [telemetry, recorder] = await Promise.all([
-      import("../telemetry/index.js"),
-      import("../telemetry/trace-recorder.js"),
-    ]);
+    const [telemetry, recorder] = await Promise.all([import("../telemetry/index.js"), import("../telemetry/trace-recorder.js")]);
     return { telemetry, recorder };
   } catch (e) {
     // @opentelemetry/api is an optional peer dependency: say how to get it.

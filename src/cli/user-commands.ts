@@ -48,9 +48,7 @@ const int32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 
 /** `userctl get ID` */
 export const getCommand: Command = async (args, { io, globals, connect }) => {
-  const { values, positionals } = withUsage(getUsage, () =>
-    parseArgs({ args, strict: true, allowPositionals: true, options: helpOption }),
-  );
+  const { values, positionals } = withUsage(getUsage, () => parseArgs({ args, strict: true, allowPositionals: true, options: helpOption }));
   if (values.help) return help(io.out, getUsage);
   const [id] = positionalArgs(positionals, ["ID"], getUsage) as [string];
   const client = connect();

@@ -86,10 +86,9 @@ export function createHealthClient(transport: Transport): HealthClient {
       for await (const status of watch(service, { signal })) {
         if (status === ServingStatus.SERVING) return;
       }
-      if (options.signal?.aborted) throw toTypedError(new ConnectError(`waiting for ${describe(service)} to be SERVING was cancelled`, Code.Canceled));
-      throw toTypedError(
-        new ConnectError(`${describe(service)} was not SERVING within ${options.timeoutMs} ms`, Code.DeadlineExceeded),
-      );
+      if (options.signal?.aborted)
+        throw toTypedError(new ConnectError(`waiting for ${describe(service)} to be SERVING was cancelled`, Code.Canceled));
+      throw toTypedError(new ConnectError(`${describe(service)} was not SERVING within ${options.timeoutMs} ms`, Code.DeadlineExceeded));
     },
   };
 }

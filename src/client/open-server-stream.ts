@@ -24,7 +24,8 @@ function one<T>(item: T): AsyncIterable<T> {
     [Symbol.asyncIterator]() {
       let given = false;
       return {
-        next: () => Promise.resolve(given ? { done: true as const, value: undefined } : ((given = true), { done: false as const, value: item })),
+        next: () =>
+          Promise.resolve(given ? { done: true as const, value: undefined } : ((given = true), { done: false as const, value: item })),
       };
     },
   };

@@ -99,9 +99,7 @@ export function createUserClient(
   runtime: UserClientRuntime = {},
 ): UserClient {
   const owned = !isTransport(transportOrOptions);
-  const transport = isTransport(transportOrOptions)
-    ? transportOrOptions
-    : requireFactory(makeTransport)(transportOrOptions);
+  const transport = isTransport(transportOrOptions) ? transportOrOptions : requireFactory(makeTransport)(transportOrOptions);
   const client = createClient(UserService, transport);
   const streamsCancel = cancelsStreamsOnReturn(transport);
   const lifetime = new AbortController();
@@ -141,8 +139,7 @@ export function createUserClient(
     getUser: (userId, options) => typed(async () => (await client.getUser({ userId }, callOptions(options))).user!),
 
     // The request_id makes CreateUser safe to retry, so this call opts in.
-    createUser: (user, options) =>
-      typed(async () => (await client.createUser(toCreateRequest(user), callOptions(options, true))).user!),
+    createUser: (user, options) => typed(async () => (await client.createUser(toCreateRequest(user), callOptions(options, true))).user!),
 
     updateUser: (userId, changes, options) =>
       typed(async () => {
@@ -157,7 +154,10 @@ export function createUserClient(
     async *users(filter = "", options = {}) {
       let pageToken = "";
       do {
-        const page = await self.listUsers({ filter, pageToken, ...(options.pageSize !== undefined && { pageSize: options.pageSize }) }, options);
+        const page = await self.listUsers(
+          { filter, pageToken, ...(options.pageSize !== undefined && { pageSize: options.pageSize }) },
+          options,
+        );
         yield* page.users;
         pageToken = page.nextPageToken;
       } while (pageToken !== "");
@@ -190,7 +190,12 @@ export function createUserClient(
             signal: base.signal!,
             cancelsOnReturn: streamsCancel,
             open: (sinceSequence, signal) =>
-              openServerStream(transport, UserService.method.watchUsers, { userIds: request.userIds ?? [], sinceSequence }, { ...base, signal }),
+              openServerStream(
+                transport,
+                UserService.method.watchUsers,
+                { userIds: request.userIds ?? [], sinceSequence },
+                { ...base, signal },
+              ),
           };
         },
         request.sinceSequence ?? 0n,

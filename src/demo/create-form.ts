@@ -28,7 +28,10 @@ export function createCreateForm(client: UserClient, signal: AbortSignal, onCrea
     const data = new FormData(form);
     const text = (name: string) => String(data.get(name) ?? "").trim();
     const age = text("age");
-    const roles = text("roles").split(",").map((role) => role.trim()).filter((role) => role !== "");
+    const roles = text("roles")
+      .split(",")
+      .map((role) => role.trim())
+      .filter((role) => role !== "");
     try {
       const user = await client.createUser(
         { name: text("name"), email: text("email"), ...(age !== "" && { age: Number(age) }), roles },

@@ -6,11 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
  * may win. Shared by the retry interceptor and by the `retryable` flag of the
  * typed errors, so both agree on what "retryable" means.
  */
-export const DEFAULT_RETRYABLE_CODES: readonly Code[] = Object.freeze([
-  Code.Unavailable,
-  Code.ResourceExhausted,
-  Code.Aborted,
-]);
+export const DEFAULT_RETRYABLE_CODES: readonly Code[] = Object.freeze([Code.Unavailable, Code.ResourceExhausted, Code.Aborted]);
 
 /**
  * Returns `value` as a frozen list of codes, or DEFAULT_RETRYABLE_CODES when
@@ -24,10 +20,7 @@ export function validateRetryableCodes(value: readonly Code[] | undefined): read
   }
   for (const code of value) {
     if (!isCode(code)) {
-      throw new ConnectError(
-        `invalid retryableCodes: ${String(code)} is not a Connect code`,
-        Code.InvalidArgument,
-      );
+      throw new ConnectError(`invalid retryableCodes: ${String(code)} is not a Connect code`, Code.InvalidArgument);
     }
   }
   return value === DEFAULT_RETRYABLE_CODES ? value : Object.freeze([...value]);

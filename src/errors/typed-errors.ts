@@ -13,13 +13,7 @@
  * ```
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  readErrorInfo,
-  readFieldViolations,
-  readRetryDelayMs,
-  type ErrorInfoDetail,
-  type FieldViolation,
-} from "./error-details.js";
+import { readErrorInfo, readFieldViolations, readRetryDelayMs, type ErrorInfoDetail, type FieldViolation } from "./error-details.js";
 import { DEFAULT_RETRYABLE_CODES, isCode } from "./retryable-codes.js";
 
 /**
@@ -247,9 +241,7 @@ const errorClasses = {
   [Code.Unauthenticated]: UnauthenticatedError,
 } as const satisfies Record<Code, TypedErrorClass>;
 
-const codeByClass = new Map<unknown, Code>(
-  Object.entries(errorClasses).map(([code, errorClass]) => [errorClass, Number(code) as Code]),
-);
+const codeByClass = new Map<unknown, Code>(Object.entries(errorClasses).map(([code, errorClass]) => [errorClass, Number(code) as Code]));
 
 /** The constructor of a typed error. */
 export type TypedErrorClass = new (message: string, init?: TypedErrorInit) => TypedConnectError;

@@ -45,10 +45,7 @@ export const attemptObserverKey = createContextKey<AttemptObserver | undefined>(
  * reports its end (only the first report counts). An observer that throws
  * never disturbs the call: observing is best effort.
  */
-export function observeAttempt(
-  observer: AttemptObserver | undefined,
-  start: AttemptStart,
-): (error?: unknown) => void {
+export function observeAttempt(observer: AttemptObserver | undefined, start: AttemptStart): (error?: unknown) => void {
   if (observer === undefined) return () => {};
   let end: ((error: ConnectError | undefined) => void) | undefined;
   try {

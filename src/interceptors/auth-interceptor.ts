@@ -1,17 +1,5 @@
-import {
-  Code,
-  ConnectError,
-  type Interceptor,
-  type StreamRequest,
-  type StreamResponse,
-  type UnaryRequest,
-} from "@connectrpc/connect";
-import {
-  type CachedToken,
-  createTokenCache,
-  type TokenCache,
-  type TokenSource,
-} from "./token-cache.js";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type StreamResponse, type UnaryRequest } from "@connectrpc/connect";
+import { type CachedToken, createTokenCache, type TokenCache, type TokenSource } from "./token-cache.js";
 
 /** Options for {@link createAuthInterceptor}. */
 export interface AuthInterceptorOptions {
@@ -80,8 +68,7 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): Intercep
   return (next) => async (req) => {
     if (!opt.allowInsecure) assertSecureUrl(req.url, opt.headerName);
     const first = await untilAborted(opt.cache.get(), req.signal);
-    const mayReplay = (e: unknown) =>
-      opt.cache.refreshable && !req.signal.aborted && isUnauthenticated(e);
+    const mayReplay = (e: unknown) => opt.cache.refreshable && !req.signal.aborted && isUnauthenticated(e);
     const refresh = () => untilAborted(opt.cache.refresh(first), req.signal);
     // Sends one attempt; an Unauthenticated answer marks its token stale, so
     // that later calls fetch a fresh one even when this one is not replayed.
@@ -111,8 +98,7 @@ export function createAuthInterceptor(options: AuthInterceptorOptions): Intercep
     }
     // Buffer the single request message so that a replay can send it again.
     const input = await readAll(req.message);
-    const attempt = async (cached: CachedToken) =>
-      (await send({ ...req, message: iterate(input) }, cached)) as StreamResponse;
+    const attempt = async (cached: CachedToken) => (await send({ ...req, message: iterate(input) }, cached)) as StreamResponse;
     let res: StreamResponse;
     try {
       res = await attempt(first);
@@ -139,8 +125,7 @@ function onError<T>(iterable: AsyncIterable<T>, observe: (e: unknown) => void): 
             observe(e);
             throw e;
           }),
-        return: async (value?: unknown) =>
-          (await it.return?.(value)) ?? { done: true, value: undefined },
+        return: async (value?: unknown) => (await it.return?.(value)) ?? { done: true, value: undefined },
       };
     },
   };
@@ -175,19 +160,14 @@ function replayBeforeFirstMessage(
       };
       return {
         next,
-        return: async (value?: unknown) =>
-          (await it.return?.(value)) ?? { done: true, value: undefined },
+        return: async (value?: unknown) => (await it.return?.(value)) ?? { done: true, value: undefined },
       };
     },
   };
   return { ...res, message } as StreamResponse;
 }
 
-function withToken<R extends UnaryRequest | StreamRequest>(
-  req: R,
-  cached: CachedToken,
-  opt: ResolvedAuthOptions,
-): R {
+function withToken<R extends UnaryRequest | StreamRequest>(req: R, cached: CachedToken, opt: ResolvedAuthOptions): R {
   // A copy per attempt: interceptors outside this one never see the token.
   const header = new Headers(req.header);
   header.set(opt.headerName, opt.scheme === "" ? cached.token : `${opt.scheme} ${cached.token}`);
@@ -247,28 +227,16 @@ export function validateAuthOptions(options: AuthInterceptorOptions): ResolvedAu
   const { token, headerName = "authorization", scheme = "Bearer", allowInsecure = false } = options;
   if (typeof token === "string") {
     if (token.trim() === "" || /[\0\r\n]/.test(token)) {
-      throw new ConnectError(
-        "invalid option token: must be a non-empty string without NUL, CR or LF, or a function",
-        Code.InvalidArgument,
-      );
+      throw new ConnectError("invalid option token: must be a non-empty string without NUL, CR or LF, or a function", Code.InvalidArgument);
     }
   } else if (typeof token !== "function") {
-    throw new ConnectError(
-      "invalid option token: must be a string or a function returning one",
-      Code.InvalidArgument,
-    );
+    throw new ConnectError("invalid option token: must be a string or a function returning one", Code.InvalidArgument);
   }
   if (typeof headerName !== "string" || !headerNamePattern.test(headerName)) {
-    throw new ConnectError(
-      `invalid option headerName: "${String(headerName)}" is not a lower-case header name`,
-      Code.InvalidArgument,
-    );
+    throw new ConnectError(`invalid option headerName: "${String(headerName)}" is not a lower-case header name`, Code.InvalidArgument);
   }
   if (typeof scheme !== "string" || !schemePattern.test(scheme)) {
-    throw new ConnectError(
-      `invalid option scheme: "${String(scheme)}" must be a single word such as "Bearer"`,
-      Code.InvalidArgument,
-    );
+    throw new ConnectError(`invalid option scheme: "${String(scheme)}" must be a single word such as "Bearer"`, Code.InvalidArgument);
   }
   if (typeof allowInsecure !== "boolean") {
     throw new ConnectError("invalid option allowInsecure: must be a boolean", Code.InvalidArgument);

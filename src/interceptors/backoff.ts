@@ -15,8 +15,7 @@ export interface RetryClock {
 export const systemClock: RetryClock = {
   now: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) =>
-    clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
 /** The exponential backoff parameters of gRFC A6. */
@@ -32,15 +31,8 @@ export interface BackoffPolicy {
  * [0, min(initialBackoffMs * backoffMultiplier^(n-1), maxBackoffMs)].
  * `random` returns a number in [0, 1), like `Math.random`.
  */
-export function backoffDelayMs(
-  retry: number,
-  policy: BackoffPolicy,
-  random: () => number,
-): number {
-  const ceiling = Math.min(
-    policy.initialBackoffMs * policy.backoffMultiplier ** (retry - 1),
-    policy.maxBackoffMs,
-  );
+export function backoffDelayMs(retry: number, policy: BackoffPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.initialBackoffMs * policy.backoffMultiplier ** (retry - 1), policy.maxBackoffMs);
   // Clamped so a misbehaving random source can never exceed the ceiling.
   const fraction = Math.min(Math.max(random(), 0), 1);
   return fraction * ceiling;
@@ -50,11 +42,7 @@ export function backoffDelayMs(
  * Waits `ms` milliseconds on `clock`. Rejects with the signal's reason as soon
  * as `signal` aborts, and cancels the timer.
  */
-export function sleep(
-  ms: number,
-  signal: AbortSignal,
-  clock: RetryClock,
-): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal, clock: RetryClock): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);

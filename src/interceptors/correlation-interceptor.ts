@@ -25,9 +25,7 @@ const headerNamePattern = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
  * joined. The id is, in order: the one the caller already set in the
  * request headers, the ambient one, or a new UUID.
  */
-export function createCorrelationInterceptor(
-  options: CorrelationInterceptorOptions = {},
-): Interceptor {
+export function createCorrelationInterceptor(options: CorrelationInterceptorOptions = {}): Interceptor {
   const opt = validateCorrelationOptions(options);
   return (next) => async (req) => {
     if (!req.header.has(opt.headerName)) {
@@ -39,16 +37,9 @@ export function createCorrelationInterceptor(
 
 /** Applies the defaults and rejects bad values with an InvalidArgument error naming the option. */
 export function validateCorrelationOptions(options: CorrelationInterceptorOptions) {
-  const {
-    headerName = defaultCorrelationHeader,
-    ambientCorrelationId,
-    generateId = () => crypto.randomUUID(),
-  } = options;
+  const { headerName = defaultCorrelationHeader, ambientCorrelationId, generateId = () => crypto.randomUUID() } = options;
   if (typeof headerName !== "string" || !headerNamePattern.test(headerName)) {
-    throw new ConnectError(
-      `invalid option headerName: "${String(headerName)}" is not a lower-case header name`,
-      Code.InvalidArgument,
-    );
+    throw new ConnectError(`invalid option headerName: "${String(headerName)}" is not a lower-case header name`, Code.InvalidArgument);
   }
   if (ambientCorrelationId !== undefined && typeof ambientCorrelationId !== "function") {
     throw new ConnectError("invalid option ambientCorrelationId: must be a function", Code.InvalidArgument);

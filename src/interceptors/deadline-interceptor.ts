@@ -1,12 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createContextKey,
-  type Interceptor,
-  type StreamResponse,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createContextKey, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { readTimeoutHeader, writeTimeoutHeader } from "./timeout-header.js";
 
 /**
@@ -89,19 +83,14 @@ export interface ResolvedDeadlineOptions {
  * Place it outside the retry and auth interceptors (earlier in the array) so
  * that the deadline covers every attempt and token fetch.
  */
-export function createDeadlineInterceptor(
-  options: DeadlineInterceptorOptions = {},
-): Interceptor {
+export function createDeadlineInterceptor(options: DeadlineInterceptorOptions = {}): Interceptor {
   const opt = validateDeadlineOptions(options);
   return (next) => async (req) => {
     const methodName = `${req.service.typeName}/${req.method.name}`;
     const now = opt.now();
-    const ownTimeoutMs =
-      callerTimeoutMs(req.header, req.contextValues.get(timeoutMsKey), methodName) ??
-      defaultTimeoutMs(opt, req.method);
+    const ownTimeoutMs = callerTimeoutMs(req.header, req.contextValues.get(timeoutMsKey), methodName) ?? defaultTimeoutMs(opt, req.method);
     const ambientAt = opt.ambientDeadline?.();
-    const ambientLeftMs =
-      ambientAt !== undefined && Number.isFinite(ambientAt) ? ambientAt - now : undefined;
+    const ambientLeftMs = ambientAt !== undefined && Number.isFinite(ambientAt) ? ambientAt - now : undefined;
     if (ambientLeftMs !== undefined && ambientLeftMs <= 0) {
       throw new ConnectError(
         `deadline exceeded before calling ${methodName}: the ambient deadline passed ${Math.round(-ambientLeftMs)} ms ago`,
@@ -116,7 +105,10 @@ export function createDeadlineInterceptor(
     // was a measurable share of a small call's CPU (npm run bench -- --profile).
     let deadlineError: ConnectError | undefined;
     const expired = () =>
-      (deadlineError ??= new ConnectError(`deadline exceeded after ${Math.round(timeoutMs)} ms calling ${methodName}`, Code.DeadlineExceeded));
+      (deadlineError ??= new ConnectError(
+        `deadline exceeded after ${Math.round(timeoutMs)} ms calling ${methodName}`,
+        Code.DeadlineExceeded,
+      ));
     if (timeoutMs <= 0) {
       throw expired();
     }
@@ -125,8 +117,7 @@ export function createDeadlineInterceptor(
     const deadline = startDeadline(req.signal, timeoutMs, expired);
     // Whatever error surfaces once the deadline has passed (a cancellation or
     // reset racing the timer) is reported as the deadline it really is.
-    const toCallError = (e: unknown): unknown =>
-      deadline.fired() || opt.now() >= deadlineAt ? expired() : e;
+    const toCallError = (e: unknown): unknown => (deadline.fired() || opt.now() >= deadlineAt ? expired() : e);
     const attempt = { ...req, signal: deadline.signal };
     if (!req.stream) {
       try {
@@ -156,11 +147,7 @@ interface Deadline {
 
 // A signal that follows the call's signal and also aborts at the deadline.
 // `clear` stops the timer and unlinks, so nothing outlives the call.
-function startDeadline(
-  callSignal: AbortSignal,
-  timeoutMs: number,
-  reason: () => ConnectError,
-): Deadline {
+function startDeadline(callSignal: AbortSignal, timeoutMs: number, reason: () => ConnectError): Deadline {
   const controller = new AbortController();
   let fired = false;
   const onCallAbort = () => {
@@ -186,11 +173,7 @@ function startDeadline(
 
 // Wraps a response stream so that `onEnd` runs when it ends, fails or is
 // closed by the consumer, and errors pass through `mapError`.
-function onStreamEnd<T>(
-  iterable: AsyncIterable<T>,
-  onEnd: () => void,
-  mapError: (e: unknown) => unknown,
-): AsyncIterable<T> {
+function onStreamEnd<T>(iterable: AsyncIterable<T>, onEnd: () => void, mapError: (e: unknown) => unknown): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       const it = iterable[Symbol.asyncIterator]();
@@ -216,11 +199,7 @@ function onStreamEnd<T>(
 
 // The caller's own timeout: the transport's header and/or the context key;
 // when both are set, the smaller wins.
-function callerTimeoutMs(
-  header: Headers,
-  fromKey: number | undefined,
-  methodName: string,
-): number | undefined {
+function callerTimeoutMs(header: Headers, fromKey: number | undefined, methodName: string): number | undefined {
   if (fromKey !== undefined && !(Number.isFinite(fromKey) && fromKey >= 0)) {
     throw new ConnectError(
       `invalid timeoutMsKey value ${String(fromKey)} for ${methodName}: must be a finite number >= 0`,
@@ -231,10 +210,7 @@ function callerTimeoutMs(
 }
 
 /** The configured default timeout of a method, or undefined for none. */
-export function defaultTimeoutMs(
-  opt: ResolvedDeadlineOptions,
-  method: DescMethod,
-): number | undefined {
+export function defaultTimeoutMs(opt: ResolvedDeadlineOptions, method: DescMethod): number | undefined {
   // A method or service set to null has no timeout, so look keys up with
   // has() rather than falling through on null.
   for (const key of [`${method.parent.typeName}/${method.name}`, method.parent.typeName]) {
@@ -243,9 +219,8 @@ export function defaultTimeoutMs(
   switch (method.methodKind) {
     case "unary":
       return (
-        (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS
-          ? opt.noSideEffectsUnaryTimeoutMs
-          : opt.unaryTimeoutMs) ?? undefined
+        (method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS ? opt.noSideEffectsUnaryTimeoutMs : opt.unaryTimeoutMs) ??
+        undefined
       );
     case "client_streaming":
       return opt.clientStreamingTimeoutMs ?? undefined;
@@ -298,21 +273,9 @@ export function validateDeadlineOptions(options: DeadlineInterceptorOptions): Re
       defaults.noSideEffectsUnaryTimeoutMs,
     ),
     unaryTimeoutMs: timeout("unaryTimeoutMs", options.unaryTimeoutMs, defaults.unaryTimeoutMs),
-    clientStreamingTimeoutMs: timeout(
-      "clientStreamingTimeoutMs",
-      options.clientStreamingTimeoutMs,
-      defaults.clientStreamingTimeoutMs,
-    ),
-    serverStreamingTimeoutMs: timeout(
-      "serverStreamingTimeoutMs",
-      options.serverStreamingTimeoutMs,
-      defaults.serverStreamingTimeoutMs,
-    ),
-    bidiStreamingTimeoutMs: timeout(
-      "bidiStreamingTimeoutMs",
-      options.bidiStreamingTimeoutMs,
-      defaults.bidiStreamingTimeoutMs,
-    ),
+    clientStreamingTimeoutMs: timeout("clientStreamingTimeoutMs", options.clientStreamingTimeoutMs, defaults.clientStreamingTimeoutMs),
+    serverStreamingTimeoutMs: timeout("serverStreamingTimeoutMs", options.serverStreamingTimeoutMs, defaults.serverStreamingTimeoutMs),
+    bidiStreamingTimeoutMs: timeout("bidiStreamingTimeoutMs", options.bidiStreamingTimeoutMs, defaults.bidiStreamingTimeoutMs),
     methods,
     ambientDeadline: options.ambientDeadline,
     now: options.now ?? Date.now,

@@ -93,10 +93,7 @@ export function createLoggingInterceptor(options: LoggingInterceptorOptions = {}
     const method = `${req.service.typeName}/${req.method.name}`;
     const start = opt.now();
     const counts = { request: 0, response: 0 };
-    const finish = (
-      res: UnaryResponse | StreamResponse | undefined,
-      error: ConnectError | undefined,
-    ) => {
+    const finish = (res: UnaryResponse | StreamResponse | undefined, error: ConnectError | undefined) => {
       const fields: CallLogFields = {
         method,
         code: error === undefined ? "ok" : codeToString(error.code),
@@ -116,9 +113,7 @@ export function createLoggingInterceptor(options: LoggingInterceptorOptions = {}
       emit(opt, error === undefined ? "info" : "warn", fields, text);
     };
 
-    const sent = req.stream
-      ? { ...req, message: tap(req.message, (m) => onMessage("request", m)) }
-      : req;
+    const sent = req.stream ? { ...req, message: tap(req.message, (m) => onMessage("request", m)) } : req;
     function onMessage(direction: "request" | "response", message: unknown) {
       const index = ++counts[direction];
       if (!opt.debug) return;
@@ -253,10 +248,7 @@ function validateLoggingOptions(options: LoggingInterceptorOptions): ResolvedLog
     }
   }
   if (!Object.hasOwn(levelRank, level)) {
-    throw new ConnectError(
-      `invalid option level: "${String(level)}" is not one of debug, info, warn, error`,
-      Code.InvalidArgument,
-    );
+    throw new ConnectError(`invalid option level: "${String(level)}" is not one of debug, info, warn, error`, Code.InvalidArgument);
   }
   if (!Array.isArray(extra) || extra.some((name) => typeof name !== "string")) {
     throw new ConnectError("invalid option redactHeaders: must be an array of header names", Code.InvalidArgument);

@@ -1,10 +1,5 @@
 /** Headers that carry credentials; they are redacted whenever headers are logged. */
-export const alwaysRedactedHeaders: readonly string[] = Object.freeze([
-  "authorization",
-  "cookie",
-  "set-cookie",
-  "proxy-authorization",
-]);
+export const alwaysRedactedHeaders: readonly string[] = Object.freeze(["authorization", "cookie", "set-cookie", "proxy-authorization"]);
 
 /** What a redacted value is replaced with. */
 export const redacted = "[redacted]";
@@ -14,10 +9,7 @@ export const redacted = "[redacted]";
  * {@link alwaysRedactedHeaders} and the given extra names (any case) replaced
  * by "[redacted]".
  */
-export function redactHeaders(
-  header: Headers,
-  extraNames: Iterable<string> = [],
-): Record<string, string> {
+export function redactHeaders(header: Headers, extraNames: Iterable<string> = []): Record<string, string> {
   const names = new Set([...alwaysRedactedHeaders, ...[...extraNames].map((n) => n.toLowerCase())]);
   const result: Record<string, string> = {};
   // Headers iterates with lower-case names, and joins repeated values

@@ -45,21 +45,12 @@ export interface AttemptScope {
 }
 
 /** Reads the call's deadline from its request and starts the budget. */
-export function createCallBudget(
-  callSignal: AbortSignal,
-  header: Headers,
-  clock: RetryClock,
-): CallBudget {
+export function createCallBudget(callSignal: AbortSignal, header: Headers, clock: RetryClock): CallBudget {
   const timeoutMs = readTimeoutHeader(header);
-  const deadline =
-    timeoutMs === undefined ? undefined : clock.now() + timeoutMs;
-  const remainingMs = () =>
-    deadline === undefined ? Infinity : deadline - clock.now();
+  const deadline = timeoutMs === undefined ? undefined : clock.now() + timeoutMs;
+  const remainingMs = () => (deadline === undefined ? Infinity : deadline - clock.now());
   const deadlineError = (attempt: number) =>
-    new ConnectError(
-      `deadline of ${timeoutMs}ms exceeded during attempt ${attempt}`,
-      Code.DeadlineExceeded,
-    );
+    new ConnectError(`deadline of ${timeoutMs}ms exceeded during attempt ${attempt}`, Code.DeadlineExceeded);
   return {
     timeoutMs,
     remainingMs,

@@ -11,17 +11,8 @@ import {
 import { attemptCountKey } from "./attempt-count.js";
 import { attemptObserverKey, observeAttempt, observeThrottledRetry } from "./attempt-observer.js";
 import { sleep } from "./backoff.js";
-import {
-  type AttemptScope,
-  type CallBudget,
-  callerAbortError,
-  createCallBudget,
-} from "./retry-budget.js";
-import {
-  type ResolvedRetryOptions,
-  type RetryOptions,
-  resolveRetryOptions,
-} from "./retry-options.js";
+import { type AttemptScope, type CallBudget, callerAbortError, createCallBudget } from "./retry-budget.js";
+import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from "./retry-options.js";
 import { countsAsFailure, initialRetryState, isRetryEligible, planRetry, type RetryPlan, type RetryState } from "./retry-plan.js";
 import { createRetryThrottle, type RetryThrottle } from "./retry-throttle.js";
 
@@ -68,10 +59,7 @@ export const previousAttemptsHeader = "grpc-previous-rpc-attempts";
  */
 export function createRetryInterceptor(options?: RetryOptions): Interceptor {
   const config = resolveRetryOptions(options);
-  const throttle =
-    config.throttle === undefined
-      ? undefined
-      : createRetryThrottle(config.throttle);
+  const throttle = config.throttle === undefined ? undefined : createRetryThrottle(config.throttle);
   return (next) => async (req) => {
     if (!req.stream) {
       return retryCall(config, throttle, req, async (attemptReq, scope, ended) => {
@@ -111,11 +99,7 @@ type AnyRequest = UnaryRequest | StreamRequest;
  * the attempt calls it when it succeeds (a server stream: when the stream
  * ends), retryCall when it fails.
  */
-type Attempt<Req extends AnyRequest, Res> = (
-  req: Req,
-  scope: AttemptScope,
-  ended: (error?: unknown) => void,
-) => Promise<Res>;
+type Attempt<Req extends AnyRequest, Res> = (req: Req, scope: AttemptScope, ended: (error?: unknown) => void) => Promise<Res>;
 
 /** Runs attempts until one succeeds, or no retry is allowed or left. */
 async function retryCall<Req extends AnyRequest, Res>(
@@ -157,9 +141,7 @@ async function retryCall<Req extends AnyRequest, Res>(
     // failed with: its error is then most likely their echo.
     if (req.signal.aborted) throw callerAbortError(req.signal);
     if (scope.timedOut() || budget.remainingMs() <= 0) {
-      throw error.code === Code.DeadlineExceeded
-        ? error
-        : budget.deadlineError(state.attempt);
+      throw error.code === Code.DeadlineExceeded ? error : budget.deadlineError(state.attempt);
     }
     const plan = planRetry(config, throttle, state, eligible, error);
     if (plan === "throttled") observeThrottledRetry(observer, error);
@@ -214,10 +196,7 @@ async function waitForRetry(
 }
 
 /** How a committed server stream ended, for the throttle. */
-type StreamEnd =
-  | { readonly kind: "success" }
-  | { readonly kind: "error"; readonly error: unknown }
-  | { readonly kind: "abandoned" };
+type StreamEnd = { readonly kind: "success" } | { readonly kind: "error"; readonly error: unknown } | { readonly kind: "abandoned" };
 
 /**
  * Waits for the first message of a server stream. An error before it ends the
@@ -226,11 +205,7 @@ type StreamEnd =
  * the returned response replays that message, then streams the rest, and
  * `onEnd` learns how the stream ended.
  */
-async function firstMessageCommitted(
-  res: StreamResponse,
-  scope: AttemptScope,
-  onEnd: (end: StreamEnd) => void,
-): Promise<StreamResponse> {
+async function firstMessageCommitted(res: StreamResponse, scope: AttemptScope, onEnd: (end: StreamEnd) => void): Promise<StreamResponse> {
   const it = res.message[Symbol.asyncIterator]();
   let first: IteratorResult<unknown>;
   try {

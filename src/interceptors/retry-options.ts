@@ -1,9 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  DEFAULT_RETRYABLE_CODES,
-  validateRetryableCodes,
-} from "../errors/retryable-codes.js";
+import { DEFAULT_RETRYABLE_CODES, validateRetryableCodes } from "../errors/retryable-codes.js";
 import { type RetryClock, systemClock } from "./backoff.js";
 import type { RetryThrottleOptions } from "./retry-throttle.js";
 
@@ -108,30 +105,17 @@ export interface ResolvedRetryOptions {
  * Applies the defaults and rejects bad values with an InvalidArgument
  * ConnectError that names the option.
  */
-export function resolveRetryOptions(
-  options: RetryOptions = {},
-): ResolvedRetryOptions {
+export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
   const maxAttempts = options.maxAttempts ?? 4;
-  if (
-    !(Number.isInteger(maxAttempts) || maxAttempts === Infinity) ||
-    maxAttempts < 1
-  ) {
+  if (!(Number.isInteger(maxAttempts) || maxAttempts === Infinity) || maxAttempts < 1) {
     throw invalid("maxAttempts", "an integer of at least 1", maxAttempts);
   }
   const throttle = options.throttle ?? true;
   return {
     maxAttempts: Math.min(maxAttempts, MAX_ATTEMPTS_LIMIT),
-    initialBackoffMs: positive(
-      "initialBackoffMs",
-      options.initialBackoffMs,
-      100,
-    ),
+    initialBackoffMs: positive("initialBackoffMs", options.initialBackoffMs, 100),
     maxBackoffMs: positive("maxBackoffMs", options.maxBackoffMs, 10_000),
-    backoffMultiplier: positive(
-      "backoffMultiplier",
-      options.backoffMultiplier,
-      2,
-    ),
+    backoffMultiplier: positive("backoffMultiplier", options.backoffMultiplier, 2),
     retryableCodes: new Set(validateRetryableCodes(options.retryableCodes)),
     retryMethods: new Set((options.retryMethods ?? []).map(resolveMethod)),
     throttle: throttle
@@ -151,11 +135,7 @@ export function methodKey(method: DescMethod): string {
   return `${method.parent.typeName}/${method.name}`;
 }
 
-function positive(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-): number {
+function positive(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
   if (!Number.isFinite(resolved) || resolved <= 0) {
     throw invalid(name, "a finite number above 0", resolved);
@@ -189,8 +169,5 @@ function resolveMethod(entry: string | DescMethod): string {
 }
 
 function invalid(name: string, expected: string, value: unknown) {
-  return new ConnectError(
-    `invalid retry option ${name}: expected ${expected}, got ${String(value)}`,
-    Code.InvalidArgument,
-  );
+  return new ConnectError(`invalid retry option ${name}: expected ${expected}, got ${String(value)}`, Code.InvalidArgument);
 }

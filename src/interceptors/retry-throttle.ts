@@ -26,9 +26,7 @@ export interface RetryThrottleOptions {
  * Creates a full token bucket. Counts in thousandths of a token, like gRPC
  * core, so that ten successes at 0.1 earn exactly one token.
  */
-export function createRetryThrottle(
-  options: RetryThrottleOptions,
-): RetryThrottle {
+export function createRetryThrottle(options: RetryThrottleOptions): RetryThrottle {
   const max = Math.round(options.maxTokens * 1000);
   const ratio = Math.round(options.tokenRatio * 1000);
   let milliTokens = max;

@@ -15,7 +15,4 @@ import { createContextKey } from "@connectrpc/connect";
  * });
  * ```
  */
-export const retryableCallKey = createContextKey<boolean | undefined>(
-  undefined,
-  { description: "whether this call may be retried" },
-);
+export const retryableCallKey = createContextKey<boolean | undefined>(undefined, { description: "whether this call may be retried" });

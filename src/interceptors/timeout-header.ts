@@ -60,9 +60,7 @@ export function readTimeoutHeader(header: Headers): number | undefined {
   const connect = header.get(connectTimeoutHeader);
   if (connect !== null) {
     const value = connect.trim();
-    return connectTimeoutPattern.test(value)
-      ? Number.parseInt(value, 10)
-      : undefined;
+    return connectTimeoutPattern.test(value) ? Number.parseInt(value, 10) : undefined;
   }
   return undefined;
 }

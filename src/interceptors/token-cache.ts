@@ -101,9 +101,7 @@ export function createTokenCache(source: TokenSource): TokenCache {
     refresh(stale) {
       switch (state.kind) {
         case "ready":
-          return state.cached.generation > stale.generation
-            ? Promise.resolve(state.cached)
-            : fetchToken();
+          return state.cached.generation > stale.generation ? Promise.resolve(state.cached) : fetchToken();
         case "fetching":
           return state.promise;
         case "empty":
@@ -123,35 +121,18 @@ export function createTokenCache(source: TokenSource): TokenCache {
 // Names what went wrong, never the token itself.
 function checkToken(token: unknown): string {
   if (typeof token !== "string") {
-    throw new ConnectError(
-      `auth token provider returned ${token === null ? "null" : typeof token}, not a string`,
-      Code.Unauthenticated,
-    );
+    throw new ConnectError(`auth token provider returned ${token === null ? "null" : typeof token}, not a string`, Code.Unauthenticated);
   }
   if (token.trim() === "") {
     throw new ConnectError("auth token provider returned an empty token", Code.Unauthenticated);
   }
   if (invalidHeaderValue.test(token)) {
-    throw new ConnectError(
-      "auth token contains characters not allowed in a header value (NUL, CR or LF)",
-      Code.Unauthenticated,
-    );
+    throw new ConnectError("auth token contains characters not allowed in a header value (NUL, CR or LF)", Code.Unauthenticated);
   }
   return token;
 }
 
 function providerError(cause: unknown): ConnectError {
-  const reason =
-    cause instanceof ConnectError
-      ? cause.rawMessage
-      : cause instanceof Error
-        ? cause.message
-        : String(cause);
-  return new ConnectError(
-    `auth token provider failed: ${reason}`,
-    Code.Unauthenticated,
-    undefined,
-    undefined,
-    cause,
-  );
+  const reason = cause instanceof ConnectError ? cause.rawMessage : cause instanceof Error ? cause.message : String(cause);
+  return new ConnectError(`auth token provider failed: ${reason}`, Code.Unauthenticated, undefined, undefined, cause);
 }

@@ -41,10 +41,7 @@ function isUnprocessedCause(e: Error): boolean {
   if (e instanceof AggregateError) {
     // Node.js tries every address of a host name ("happy eyeballs") and
     // reports one AggregateError when all of them fail.
-    return (
-      e.errors.length > 0 &&
-      e.errors.every((inner: unknown) => isUnprocessedError(inner))
-    );
+    return e.errors.length > 0 && e.errors.every((inner: unknown) => isUnprocessedError(inner));
   }
   const code = nodeErrorCode(e);
   switch (code) {
@@ -62,15 +59,11 @@ function isUnprocessedCause(e: Error): boolean {
 // connect-node's connectErrorFromH2ResetCode() raises exactly this error. It
 // has no cause and no metadata, unlike any error read from a response: a
 // server relaying this text from an upstream call is not mistaken for it.
-const refusedStreamMessage =
-  "http/2 stream closed with error code REFUSED_STREAM (0x7)";
+const refusedStreamMessage = "http/2 stream closed with error code REFUSED_STREAM (0x7)";
 
 function isRefusedStreamConnectError(e: ConnectError): boolean {
   return (
-    e.code === Code.Unavailable &&
-    e.rawMessage === refusedStreamMessage &&
-    e.cause === undefined &&
-    [...e.metadata.keys()].length === 0
+    e.code === Code.Unavailable && e.rawMessage === refusedStreamMessage && e.cause === undefined && [...e.metadata.keys()].length === 0
   );
 }
 

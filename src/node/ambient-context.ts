@@ -25,10 +25,7 @@ const correlationIdPattern = /^[\x21-\x7e]{1,128}$/;
  */
 export function withDeadline<T>(timeoutMs: number, fn: () => T): T {
   if (typeof timeoutMs !== "number" || !Number.isFinite(timeoutMs) || timeoutMs < 0) {
-    throw new ConnectError(
-      `invalid withDeadline timeoutMs ${String(timeoutMs)}: must be a finite number >= 0`,
-      Code.InvalidArgument,
-    );
+    throw new ConnectError(`invalid withDeadline timeoutMs ${String(timeoutMs)}: must be a finite number >= 0`, Code.InvalidArgument);
   }
   const outer = storage.getStore();
   const deadline = earlier(outer?.deadline, Date.now() + timeoutMs);
@@ -43,10 +40,7 @@ export function currentDeadline(): number | undefined {
 /** Runs `fn` with the given correlation id, replacing any enclosing one. */
 export function withCorrelationId<T>(id: string, fn: () => T): T {
   if (typeof id !== "string" || !correlationIdPattern.test(id)) {
-    throw new ConnectError(
-      "invalid withCorrelationId id: must be 1 to 128 visible ASCII characters",
-      Code.InvalidArgument,
-    );
+    throw new ConnectError("invalid withCorrelationId id: must be 1 to 128 visible ASCII characters", Code.InvalidArgument);
   }
   const outer = storage.getStore();
   return storage.run({ deadline: outer?.deadline, correlationId: id }, fn);
@@ -79,9 +73,7 @@ export interface AmbientContextServerInterceptorOptions {
  * streaming) and partly while the response stream is read (server streaming,
  * bidi), so both run inside the context.
  */
-export function createAmbientContextServerInterceptor(
-  options: AmbientContextServerInterceptorOptions = {},
-): Interceptor {
+export function createAmbientContextServerInterceptor(options: AmbientContextServerInterceptorOptions = {}): Interceptor {
   const { correlationHeader = defaultCorrelationHeader } = options;
   if (typeof correlationHeader !== "string" || correlationHeader === "") {
     throw new ConnectError("invalid option correlationHeader: must be a header name", Code.InvalidArgument);
@@ -92,10 +84,7 @@ export function createAmbientContextServerInterceptor(
     const incomingId = req.header.get(correlationHeader)?.trim();
     const context: AmbientCallContext = {
       deadline: earlier(outer?.deadline, timeoutMs === undefined ? undefined : Date.now() + timeoutMs),
-      correlationId:
-        incomingId !== undefined && correlationIdPattern.test(incomingId)
-          ? incomingId
-          : outer?.correlationId,
+      correlationId: incomingId !== undefined && correlationIdPattern.test(incomingId) ? incomingId : outer?.correlationId,
     };
     const res = await storage.run(context, () => next(req));
     if (!res.stream) return res;

@@ -106,10 +106,7 @@ class Reader implements EnvelopeReader {
       throw new ConnectError(`truncated message: the stream ended after ${received} of ${length} bytes`, Code.Internal);
     }
     if (prefixBytes > 0) {
-      throw new ConnectError(
-        `truncated message: the stream ended after ${prefixBytes} of the ${PREFIX_BYTES} prefix bytes`,
-        Code.Internal,
-      );
+      throw new ConnectError(`truncated message: the stream ended after ${prefixBytes} of the ${PREFIX_BYTES} prefix bytes`, Code.Internal);
     }
   }
 
@@ -169,8 +166,7 @@ class Reader implements EnvelopeReader {
 /** Reads a big-endian uint32 without a DataView (Message-Length, PROTOCOL-HTTP2.md). */
 function readUint32(bytes: Uint8Array, at: number): number {
   return (
-    (bytes[at] as number) * 0x1000000 +
-    (((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number))
+    (bytes[at] as number) * 0x1000000 + (((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number))
   );
 }
 

@@ -3,10 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { rewriteGrpcMessageEncoding } from "./grpc-message-encoding.js";
 
-type Handler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 /** The server's certificate, and optionally the CA its clients' certificates must chain to. */
 export interface ServerTlsOptions {
@@ -47,10 +44,7 @@ const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * knowledge", as gRPC clients in Go, Python and Node send it) goes to the
  * HTTP/2 server, anything else to HTTP/1.1 (browsers, curl). With TLS, ALPN decides.
  */
-export function createDualProtocolListener(
-  handler: Handler,
-  options: DualProtocolListenerOptions = {},
-): DualProtocolListener {
+export function createDualProtocolListener(handler: Handler, options: DualProtocolListenerOptions = {}): DualProtocolListener {
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
   const h1Sockets = new Set<net.Socket>();

@@ -2,21 +2,8 @@ import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import {
-  type User,
-  UserEventType,
-  UserSchema,
-  UserStatus,
-} from "../../gen/user/v1/user_service_pb.js";
-import type {
-  EventRead,
-  NewUser,
-  UserEvent,
-  UserFilter,
-  UserPage,
-  UserPatch,
-  UserRepository,
-} from "./user-repository.js";
+import { type User, UserEventType, UserSchema, UserStatus } from "../../gen/user/v1/user_service_pb.js";
+import type { EventRead, NewUser, UserEvent, UserFilter, UserPage, UserPatch, UserRepository } from "./user-repository.js";
 
 /** Options for {@link createMemoryUserRepository}. */
 export interface MemoryUserRepositoryOptions {
@@ -38,9 +25,7 @@ interface Row {
  * awaiting, which is what makes check-then-insert atomic on Node's single
  * thread.
  */
-export function createMemoryUserRepository(
-  options: MemoryUserRepositoryOptions = {},
-): UserRepository {
+export function createMemoryUserRepository(options: MemoryUserRepositoryOptions = {}): UserRepository {
   const retention = options.eventRetention ?? 10_000;
   if (!Number.isInteger(retention) || retention < 1) {
     throw new Error(`eventRetention must be a positive integer, got ${retention}`);

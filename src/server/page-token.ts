@@ -34,8 +34,5 @@ export function createPageTokens(key: Buffer = randomBytes(32)): PageTokens {
 }
 
 function invalidToken(): ConnectError {
-  return new ConnectError(
-    "invalid page_token: it was not issued by this server for this filter",
-    Code.InvalidArgument,
-  );
+  return new ConnectError("invalid page_token: it was not issued by this server for this filter", Code.InvalidArgument);
 }

@@ -44,9 +44,7 @@ export interface UserPage {
 }
 
 /** Result of reading the event log from a sequence on. */
-export type EventRead =
-  | { kind: "events"; events: UserEvent[]; lastSequence: bigint }
-  | { kind: "out_of_range"; reason: string };
+export type EventRead = { kind: "events"; events: UserEvent[]; lastSequence: bigint } | { kind: "out_of_range"; reason: string };
 
 /**
  * Storage behind the UserService. Each method is atomic with respect to the

@@ -36,20 +36,14 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
 /** The UserService handlers over a repository, following the contract in user_service.proto. */
-export function createUserService(
-  repository: UserRepository,
-  options: UserServiceOptions = {},
-): ServiceImpl<typeof UserService> {
+export function createUserService(repository: UserRepository, options: UserServiceOptions = {}): ServiceImpl<typeof UserService> {
   const pageTokens = options.pageTokens ?? createPageTokens();
   const maxQueuedEvents = options.maxQueuedEvents ?? 10_000;
 
   async function createOne(req: CreateUserRequest | BulkCreateUsersRequest): Promise<User> {
     const violations = validateUserFields({ email: req.email, name: req.name });
     if (violations.length > 0) throw badRequest(violations);
-    return repository.create(
-      { email: req.email, name: req.name, age: req.age, roles: req.roles, password: req.password },
-      req.requestId,
-    );
+    return repository.create({ email: req.email, name: req.name, age: req.age, roles: req.roles, password: req.password }, req.requestId);
   }
 
   async function updateOne(req: Pick<UpdateUserRequest, "user" | "updateMask">): Promise<User> {

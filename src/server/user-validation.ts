@@ -13,15 +13,12 @@ export const UPDATABLE_PATHS = ["email", "name", "age", "roles", "status"] as co
  * Checks the fields a create or an update sets. `prefix` names the field the
  * way the request nests it ("" for CreateUser, "user." for UpdateUser).
  */
-export function validateUserFields(
-  fields: { email?: string; name?: string; status?: UserStatus },
-  prefix = "",
-): FieldViolation[] {
+export function validateUserFields(fields: { email?: string; name?: string; status?: UserStatus }, prefix = ""): FieldViolation[] {
   const violations: FieldViolation[] = [];
   const { email, name, status } = fields;
   if (email !== undefined) {
     if (!email.includes("@")) {
-      violations.push({ field: `${prefix}email`, description: "must contain \"@\"" });
+      violations.push({ field: `${prefix}email`, description: 'must contain "@"' });
     } else if (email.length > MAX_EMAIL_LENGTH) {
       violations.push({ field: `${prefix}email`, description: `must be at most ${MAX_EMAIL_LENGTH} characters` });
     }

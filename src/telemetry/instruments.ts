@@ -5,13 +5,10 @@ export const instrumentationScope = "userctl-rpc";
 
 // Bucket boundaries of gRFC A66's default views.
 const latencyBuckets = [
-  0, 0.00001, 0.00005, 0.0001, 0.0003, 0.0006, 0.0008, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.013,
-  0.016, 0.02, 0.025, 0.03, 0.04, 0.05, 0.065, 0.08, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.65, 0.8, 1, 2, 5, 10,
-  20, 50, 100,
+  0, 0.00001, 0.00005, 0.0001, 0.0003, 0.0006, 0.0008, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.013, 0.016, 0.02, 0.025,
+  0.03, 0.04, 0.05, 0.065, 0.08, 0.1, 0.13, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5, 0.65, 0.8, 1, 2, 5, 10, 20, 50, 100,
 ];
-const sizeBuckets = [
-  0, 1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296,
-];
+const sizeBuckets = [0, 1024, 2048, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296];
 const countBuckets = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
 /** The client instruments; names and units from OpenTelemetry's RPC conventions and gRFCs A66 and A96. */
@@ -59,7 +56,8 @@ export interface ServerInstruments {
 export function createClientInstruments(provider: MeterProvider): ClientInstruments {
   const meter = provider.getMeter(instrumentationScope);
   const seconds = (name: string, description: string) => histogram(meter, name, description, "s", latencyBuckets);
-  const counts = (name: string, description: string, unit: string) => histogram(meter, name, description, unit, countBuckets, ValueType.INT);
+  const counts = (name: string, description: string, unit: string) =>
+    histogram(meter, name, description, unit, countBuckets, ValueType.INT);
   const bytes = (name: string, description: string) => histogram(meter, name, description, "By", sizeBuckets, ValueType.INT);
   return {
     recording: isRecording(meter),
@@ -72,11 +70,7 @@ export function createClientInstruments(provider: MeterProvider): ClientInstrume
     }),
     attemptDuration: seconds("grpc.client.attempt.duration", "Time from the start of an attempt to its status (gRFC A66)."),
     retries: counts("grpc.client.call.retries", "Retries per call, transparent retries excluded (gRFC A96).", "{retry}"),
-    transparentRetries: counts(
-      "grpc.client.call.transparent_retries",
-      "Transparent retries per call (gRFC A96).",
-      "{transparent_retry}",
-    ),
+    transparentRetries: counts("grpc.client.call.transparent_retries", "Transparent retries per call (gRFC A96).", "{transparent_retry}"),
     retryDelay: seconds("grpc.client.call.retry_delay", "Time per call without an active attempt (gRFC A96)."),
     throttledRetries: meter.createCounter("grpc.client.call.throttled_retries", {
       description: "Retries the retry throttle (gRFC A6) refused.",

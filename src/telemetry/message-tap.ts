@@ -24,11 +24,7 @@ export function createMessageTap(schema: DescMessage, sizes: Histogram | undefin
   const see = (message: unknown) => {
     count++;
     if (sizes === undefined) return;
-    safely(
-      "message size",
-      () => sizes.record(toBinary(schema, message as MessageShape<DescMessage>).byteLength, attributes),
-      undefined,
-    );
+    safely("message size", () => sizes.record(toBinary(schema, message as MessageShape<DescMessage>).byteLength, attributes), undefined);
   };
   return {
     count: () => count,

@@ -1,9 +1,4 @@
-import {
-  ConnectError,
-  type Interceptor,
-  type StreamRequest,
-  type UnaryRequest,
-} from "@connectrpc/connect";
+import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { onStreamEnd } from "../transport/on-stream-end.js";
 import { endRpcSpan } from "./end-rpc-span.js";

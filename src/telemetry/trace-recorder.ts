@@ -120,7 +120,10 @@ class RecordingSpan implements Span {
     return this;
   }
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput): this {
-    const attributes = typeof attributesOrTime === "object" && !Array.isArray(attributesOrTime) && !(attributesOrTime instanceof Date) ? attributesOrTime : {};
+    const attributes =
+      typeof attributesOrTime === "object" && !Array.isArray(attributesOrTime) && !(attributesOrTime instanceof Date)
+        ? attributesOrTime
+        : {};
     if (!this.ended) this.events.push({ name, attributes });
     return this;
   }

@@ -38,8 +38,7 @@ export function createTracedCallInterceptor<I>(
 ): Interceptor {
   const config = resolveTelemetryOptions(options);
   let instruments: I | null | undefined;
-  const currentInstruments = () =>
-    (instruments ??= safely("meter", () => createInstruments(config.meterProvider()), null)) ?? undefined;
+  const currentInstruments = () => (instruments ??= safely("meter", () => createInstruments(config.meterProvider()), null)) ?? undefined;
   return (next) => async (req) => {
     const call = safely("span start", () => start(config, currentInstruments(), req), undefined);
     if (call === undefined) return await next(req);

@@ -75,7 +75,10 @@ export function createClosableTransport(transport: Transport, release: () => voi
           await Promise.race([allDone, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
           clearTimeout(timer);
         }
-        const reason = new ConnectError(`transport closed: the call did not finish within the ${options.graceMs ?? DEFAULT_CLOSE_GRACE_MS} ms grace period`, Code.Canceled);
+        const reason = new ConnectError(
+          `transport closed: the call did not finish within the ${options.graceMs ?? DEFAULT_CLOSE_GRACE_MS} ms grace period`,
+          Code.Canceled,
+        );
         for (const controller of active) controller.abort(reason);
         await release();
       })();

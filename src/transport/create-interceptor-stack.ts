@@ -46,7 +46,9 @@ export function createInterceptorStack(options: TransportOptions, ambient: Ambie
   if (options.headers !== undefined) stack.push(createCallHeadersInterceptor(options.headers));
   if (options.correlation !== false) {
     const correlation = typeof options.correlation === "object" ? options.correlation : {};
-    stack.push(createCorrelationInterceptor({ ...(ambient.correlationId && { ambientCorrelationId: ambient.correlationId }), ...correlation }));
+    stack.push(
+      createCorrelationInterceptor({ ...(ambient.correlationId && { ambientCorrelationId: ambient.correlationId }), ...correlation }),
+    );
   }
   if (options.timeouts !== false) {
     stack.push(createDeadlineInterceptor({ ...(ambient.deadline && { ambientDeadline: ambient.deadline }), ...options.timeouts }));

@@ -15,9 +15,11 @@ import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error
  * (@connectrpc/connect protocol/run-call.js, `setupSignal`).
  */
 export function createTypedErrorTransport(transport: Transport, options: ToTypedErrorOptions = {}): Transport {
-  const typedFor = (method: DescMethod, timeoutMs: number | undefined) => (e: unknown): never => {
-    throw toTypedError(namedDeadline(unprocessedAsUnavailable(e), method, timeoutMs), options);
-  };
+  const typedFor =
+    (method: DescMethod, timeoutMs: number | undefined) =>
+    (e: unknown): never => {
+      throw toTypedError(namedDeadline(unprocessedAsUnavailable(e), method, timeoutMs), options);
+    };
   return {
     unary: (method, signal, timeoutMs, header, input, contextValues) =>
       transport.unary(method, signal, timeoutMs, header, input, contextValues).catch(typedFor(method, timeoutMs)),
@@ -48,7 +50,12 @@ function unprocessedAsUnavailable(e: unknown): unknown {
  * userctl's error names the problem. The original stays the cause.
  */
 function namedDeadline(e: unknown, method: DescMethod, timeoutMs: number | undefined): unknown {
-  if (e instanceof ConnectError && e.code === Code.DeadlineExceeded && timeoutMs !== undefined && e.rawMessage === "the operation timed out") {
+  if (
+    e instanceof ConnectError &&
+    e.code === Code.DeadlineExceeded &&
+    timeoutMs !== undefined &&
+    e.rawMessage === "the operation timed out"
+  ) {
     // The deadline interceptor words its own deadline errors the same way.
     const message = `deadline exceeded after ${timeoutMs} ms calling ${method.parent.typeName}/${method.name}`;
     return new ConnectError(message, Code.DeadlineExceeded, e.metadata, undefined, e);

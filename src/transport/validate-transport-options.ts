@@ -50,8 +50,8 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
   if (protocol === "grpc" && options.httpVersion === "1.1") {
     throw invalidOption("httpVersion", "gRPC needs HTTP/2; use grpc-web or connect over HTTP/1.1");
   }
-  if (several && (protocol !== "grpc" && options.httpVersion === "1.1")) {
-    throw invalidOption("baseUrl", "several endpoints need HTTP/2; drop httpVersion \"1.1\"");
+  if (several && protocol !== "grpc" && options.httpVersion === "1.1") {
+    throw invalidOption("baseUrl", 'several endpoints need HTTP/2; drop httpVersion "1.1"');
   }
   for (const name of [
     "readMaxBytes",

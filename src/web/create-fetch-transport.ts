@@ -16,7 +16,11 @@ const userAgent = "userctl-rpc/0.1.0";
  * (telemetry, logging) around each call, your interceptors around each
  * attempt, and a graceful `close()`.
  */
-export function createFetchTransport(options: TransportOptions, codec: MessageCodec, callInterceptors: readonly Interceptor[]): ClientTransport {
+export function createFetchTransport(
+  options: TransportOptions,
+  codec: MessageCodec,
+  callInterceptors: readonly Interceptor[],
+): ClientTransport {
   const grpcWeb = createGrpcWebTransport({
     baseUrl: options.baseUrl as string, // validated: one URL in browsers
     policy: resolveCallPolicy(options),

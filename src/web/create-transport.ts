@@ -18,13 +18,22 @@ import { createFetchTransport } from "./create-fetch-transport.js";
 export function createTransport(options: TransportOptions): ClientTransport {
   const protocol = validateTransportOptions(options, { protocols: ["grpc-web", "connect"], defaultProtocol: "grpc-web" });
   if (protocol === "connect") {
-    throw invalidOption("protocol", 'the browser createTransport speaks binary gRPC-Web only; for "connect" use createTransportWithConnect, which takes the same options');
+    throw invalidOption(
+      "protocol",
+      'the browser createTransport speaks binary gRPC-Web only; for "connect" use createTransportWithConnect, which takes the same options',
+    );
   }
   if (options.useBinaryFormat === false) {
-    throw invalidOption("useBinaryFormat", "the browser createTransport speaks binary gRPC-Web only; for JSON use createTransportWithConnect, which takes the same options");
+    throw invalidOption(
+      "useBinaryFormat",
+      "the browser createTransport speaks binary gRPC-Web only; for JSON use createTransportWithConnect, which takes the same options",
+    );
   }
   if (options.logger !== undefined) {
-    throw invalidOption("logger", "the browser createTransport takes logging: createLoggingInterceptor({ logger }) instead, so that apps without logging do not carry it");
+    throw invalidOption(
+      "logger",
+      "the browser createTransport takes logging: createLoggingInterceptor({ logger }) instead, so that apps without logging do not carry it",
+    );
   }
   // Telemetry and logging come as interceptors the app imported: nothing of them is here otherwise.
   const callInterceptors = [options.telemetry, options.logging].filter((i) => i !== undefined);

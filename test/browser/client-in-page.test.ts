@@ -91,14 +91,21 @@ for (const protocol of ["grpc-web", "connect"] as const) {
         }
         const missing = await client.getUser("no-such-user").catch((e: unknown) => e);
         const invalid = await client.createUser({ name: "", email: "not-an-email" }).catch((e: unknown) => e);
-        const unauthenticated = await createClientWith("wrong-token").getUser("x").catch((e: unknown) => e);
+        const unauthenticated = await createClientWith("wrong-token")
+          .getUser("x")
+          .catch((e: unknown) => e);
         return {
           notFound: missing instanceof lib.NotFoundError && missing instanceof lib.ConnectError,
           notFoundCode: missing instanceof lib.ConnectError ? missing.code : -1,
           notFoundMessage: missing instanceof lib.ConnectError ? missing.rawMessage : String(missing),
           invalid: invalid instanceof lib.InvalidArgumentError,
           violations:
-            invalid instanceof lib.ConnectError ? lib.readFieldViolations(invalid).map((v) => v.field).sort() : [],
+            invalid instanceof lib.ConnectError
+              ? lib
+                  .readFieldViolations(invalid)
+                  .map((v) => v.field)
+                  .sort()
+              : [],
           unauthenticated: unauthenticated instanceof lib.UnauthenticatedError,
         };
       }, args(url));

@@ -90,7 +90,9 @@ describeInBrowser("a page calling a cookie-checking API on another origin", () =
 });
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 }
 
 /** CORS with credentials: the exact page origin (never "*") and allow-credentials. Returns true when it answered a preflight. */

@@ -36,7 +36,8 @@ describe("userctl for any service, over server reflection (TestService on the se
     kit = await startKitTestServer({ token: KIT_TOKEN });
   });
   afterAll(() => kit.server.close({ graceMs: 0 }));
-  const call = (args: string[], input?: string) => run(kit.url, ["call", ...args], { token: KIT_TOKEN, ...(input !== undefined && { input }) });
+  const call = (args: string[], input?: string) =>
+    run(kit.url, ["call", ...args], { token: KIT_TOKEN, ...(input !== undefined && { input }) });
 
   it("lists the services, and a service's methods as SERVICE/METHOD, without a token", async () => {
     const services = await run(kit.url, ["list", "--services"]);
@@ -46,7 +47,11 @@ describe("userctl for any service, over server reflection (TestService on the se
     );
     const methods = await run(kit.url, ["--json", "list", TS]);
     expectExit(methods, 0);
-    expect(jsonLines(methods.stdout)).toContainEqual({ method: `${TS}/FullDuplexCall`, kind: "bidi_streaming", idempotency: "IDEMPOTENCY_UNKNOWN" });
+    expect(jsonLines(methods.stdout)).toContainEqual({
+      method: `${TS}/FullDuplexCall`,
+      kind: "bidi_streaming",
+      idempotency: "IDEMPOTENCY_UNKNOWN",
+    });
   });
 
   it("describes a service, a method and a message, and --json gives the descriptor", async () => {
@@ -63,7 +68,10 @@ describe("userctl for any service, over server reflection (TestService on the se
     const message = await run(kit.url, ["describe", "grpc.testing.SimpleRequest"]);
     expect(message.stdout).toContain("  grpc.testing.EchoStatus response_status = 7;");
     const json = await run(kit.url, ["--json", "describe", "grpc.testing.Payload"]);
-    expect(jsonLines(json.stdout)[0]).toMatchObject({ name: "Payload", field: expect.arrayContaining([expect.objectContaining({ name: "body", number: 2 })]) });
+    expect(jsonLines(json.stdout)[0]).toMatchObject({
+      name: "Payload",
+      field: expect.arrayContaining([expect.objectContaining({ name: "body", number: 2 })]),
+    });
   });
 
   it("calls a unary method with a JSON argument, or with - from stdin", async () => {
@@ -84,7 +92,10 @@ describe("userctl for any service, over server reflection (TestService on the se
     const upload = await call([`${TS}/StreamingInputCall`], '{"payload":{"body":"AAA="}}\n\n{"payload":{"body":"AAAA"}}\n');
     expectExit(upload, 0);
     expect(JSON.parse(upload.stdout)).toEqual({ aggregatedPayloadSize: 5 });
-    const bidi = await call([`${TS}/FullDuplexCall`], '{"responseParameters":[{"size":1}]}\n{"responseParameters":[{"size":2},{"size":3}]}\n');
+    const bidi = await call(
+      [`${TS}/FullDuplexCall`],
+      '{"responseParameters":[{"size":1}]}\n{"responseParameters":[{"size":2},{"size":3}]}\n',
+    );
     expectExit(bidi, 0);
     expect(jsonLines(bidi.stdout)).toEqual([{ payload: { body: "AA==" } }, { payload: { body: "AAA=" } }, { payload: { body: "AAAA" } }]);
   });
@@ -94,7 +105,9 @@ describe("userctl for any service, over server reflection (TestService on the se
     expectExit(failed, 3);
     expect(failed.stderr).toContain("error: invalid_argument: size too big");
     expect(failed.stderr).toContain("  response_status: size too big");
-    const json = await run(kit.url, ["--json", "call", `${TS}/UnaryCall`, '{"responseStatus":{"code":3,"message":"size too big"}}'], { token: KIT_TOKEN });
+    const json = await run(kit.url, ["--json", "call", `${TS}/UnaryCall`, '{"responseStatus":{"code":3,"message":"size too big"}}'], {
+      token: KIT_TOKEN,
+    });
     expectExit(json, 3);
     expect(JSON.parse(json.stderr)).toEqual({
       error: {
@@ -103,7 +116,10 @@ describe("userctl for any service, over server reflection (TestService on the se
         details: [{ type: "google.rpc.BadRequest", fieldViolations: [{ field: "response_status", description: "size too big" }] }],
       },
     });
-    const stream = await call([`${TS}/StreamingOutputCall`, '{"responseParameters":[{"size":1}],"responseStatus":{"code":9,"message":"later"}}']);
+    const stream = await call([
+      `${TS}/StreamingOutputCall`,
+      '{"responseParameters":[{"size":1}],"responseStatus":{"code":9,"message":"later"}}',
+    ]);
     expectExit(stream, 9);
     expect(stream.stdout).toBe('{"payload":{"body":"AA=="}}\n');
   });
@@ -222,7 +238,9 @@ describe("userctl for a foreign server without reflection: grpc-go's interop ser
     expect(services.stdout.split("\n")).toEqual(expect.arrayContaining([TS, "grpc.testing.UnimplementedService"]));
     const described = await run(url, ["describe", "--proto", join(PROTO_ROOT, "grpc/testing/test.proto"), `${TS}.HalfDuplexCall`]);
     expectExit(described, 0);
-    expect(described.stdout).toContain("rpc HalfDuplexCall(stream grpc.testing.StreamingOutputCallRequest) returns (stream grpc.testing.StreamingOutputCallResponse);");
+    expect(described.stdout).toContain(
+      "rpc HalfDuplexCall(stream grpc.testing.StreamingOutputCallRequest) returns (stream grpc.testing.StreamingOutputCallResponse);",
+    );
   });
 
   itWithTool(interopServer, "calls all four shapes", async () => {

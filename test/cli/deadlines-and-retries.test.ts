@@ -91,7 +91,9 @@ describe("retries", () => {
     s = await startCliServer([failFirst("GetUser", 1_000)]);
     const run = await userctl(s, ["--max-attempts", "2", "get", "x"]);
     expectExit(run, 14);
-    expect(run.stderr).toMatch(/^retrying GetUser \(attempt 2\/2\) after unavailable in \d+ ms\nerror: unavailable: injected failure 2 of GetUser\n$/);
+    expect(run.stderr).toMatch(
+      /^retrying GetUser \(attempt 2\/2\) after unavailable in \d+ ms\nerror: unavailable: injected failure 2 of GetUser\n$/,
+    );
   });
 
   it("are disabled by --max-attempts 1: exit 14 at the first UNAVAILABLE", async () => {

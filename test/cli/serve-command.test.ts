@@ -97,7 +97,18 @@ describe("userctl tour", () => {
     const run = await runUserctl(["tour"], { timeoutMs: 60_000 });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    for (const rpc of ["Health/Check", "CreateUser", "GetUser", "ListUsers", "WatchUsers", "UpdateUser", "BulkCreateUsers", "SyncUsers", "DeleteUser", "Health/Watch"]) {
+    for (const rpc of [
+      "Health/Check",
+      "CreateUser",
+      "GetUser",
+      "ListUsers",
+      "WatchUsers",
+      "UpdateUser",
+      "BulkCreateUsers",
+      "SyncUsers",
+      "DeleteUser",
+      "Health/Watch",
+    ]) {
       expect(run.stdout).toContain(rpc);
     }
     expect(run.stdout).toContain("no duplicate");
@@ -106,7 +117,9 @@ describe("userctl tour", () => {
     expect(run.stdout).toMatch(/#1\s+NotFound/);
     expect(run.stdout).toContain("SERVING → NOT_SERVING → stream ended: Unavailable");
     // The injected failure of the first ListUsers, recovered by the client's retry.
-    expect(run.stdout).toMatch(/retry\s+retrying ListUsers \(attempt 2\/4\) after unavailable in \d+ ms\n\s+page 1\s+Ada Lovelace, Grace Hopper/);
+    expect(run.stdout).toMatch(
+      /retry\s+retrying ListUsers \(attempt 2\/4\) after unavailable in \d+ ms\n\s+page 1\s+Ada Lovelace, Grace Hopper/,
+    );
     // Typed errors, with their class names and decoded field violations.
     expect(run.stdout).toMatch(/NotFound\s+NotFoundError: user \S+ not found/);
     expect(run.stdout).toMatch(/InvalidArgument\s+InvalidArgumentError: invalid argument: /);

@@ -31,7 +31,10 @@ function tree(stderr: string): string[] {
 
 /** The server's `--trace` lines of one trace so far. */
 function serverLines(traceId: string): string[] {
-  return serve.output().stderr.split("\n").filter((l) => l.startsWith(`trace ${traceId}`));
+  return serve
+    .output()
+    .stderr.split("\n")
+    .filter((l) => l.startsWith(`trace ${traceId}`));
 }
 
 describe("userctl --trace against userctl serve --fail-first 1", () => {
@@ -59,9 +62,13 @@ describe("userctl --trace against userctl serve --fail-first 1", () => {
     const lines = serverLines(createTraceId);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      new RegExp(`^trace ${createTraceId}  user\\.v1\\.UserService/CreateUser  server  unavailable  ${ms}  injected failure 1 of 1 for CreateUser  parent [0-9a-f]{16} \\(remote\\)$`),
+      new RegExp(
+        `^trace ${createTraceId}  user\\.v1\\.UserService/CreateUser  server  unavailable  ${ms}  injected failure 1 of 1 for CreateUser  parent [0-9a-f]{16} \\(remote\\)$`,
+      ),
     );
-    expect(lines[1]).toMatch(new RegExp(`^trace ${createTraceId}  user\\.v1\\.UserService/CreateUser  server  ok  ${ms}  parent [0-9a-f]{16} \\(remote\\)$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^trace ${createTraceId}  user\\.v1\\.UserService/CreateUser  server  ok  ${ms}  parent [0-9a-f]{16} \\(remote\\)$`),
+    );
     // Each server span's parent is a different client attempt.
     expect(new Set(lines.map((l) => l.slice(-"0000000000000000 (remote)".length))).size).toBe(2);
   });
@@ -72,7 +79,9 @@ describe("userctl --trace against userctl serve --fail-first 1", () => {
     const lines = run.stderr.trimEnd().split("\n");
     expect(lines[0]).toBe("error: unavailable: injected failure 1 of 1 for GetUser");
     expect(lines.slice(1)).toHaveLength(3);
-    expect(lines[2]).toMatch(new RegExp(`^└─ user\\.v1\\.UserService/GetUser  client  unavailable  ${ms}  injected failure 1 of 1 for GetUser$`));
+    expect(lines[2]).toMatch(
+      new RegExp(`^└─ user\\.v1\\.UserService/GetUser  client  unavailable  ${ms}  injected failure 1 of 1 for GetUser$`),
+    );
     expect(lines[3]).toMatch(new RegExp(`^   └─ attempt 1  unavailable  ${ms}  injected failure 1 of 1 for GetUser$`));
   });
 

@@ -53,7 +53,10 @@ describe("formatTraceTree", () => {
         endMs: 20,
         attributes: { "rpc.connect_rpc.error_code": "unavailable" },
         status: { code: 2, message: "no server" },
-        events: [{ name: "exception", attributes: {} }, { name: "retry throttled", attributes: {} }],
+        events: [
+          { name: "exception", attributes: {} },
+          { name: "retry throttled", attributes: {} },
+        ],
       }),
       attempt(1, 1, 5, { "rpc.connect_rpc.error_code": "unavailable" }, "refused"),
       attempt(2, 6, 9, { "rpc.connect_rpc.error_code": "unavailable", "rpc.attempt.transparent": true }, "no server"),
@@ -86,7 +89,15 @@ describe("formatTraceTree", () => {
 describe("formatSpanLine", () => {
   it("shows a server span with its trace id and remote parent", () => {
     const line = formatSpanLine(
-      span({ spanId: "s", kind: 1, parentSpanId: "00f067aa0ba902b7", parentIsRemote: true, startMs: 0, endMs: 0.4, attributes: { "rpc.grpc.status_code": 0 } }),
+      span({
+        spanId: "s",
+        kind: 1,
+        parentSpanId: "00f067aa0ba902b7",
+        parentIsRemote: true,
+        startMs: 0,
+        endMs: 0.4,
+        attributes: { "rpc.grpc.status_code": 0 },
+      }),
     );
     expect(line).toBe(`trace ${traceId}  user.v1.UserService/GetUser  server  ok  0.4 ms  parent 00f067aa0ba902b7 (remote)`);
   });

@@ -84,10 +84,25 @@ describe("userctl get", () => {
 
 describe("userctl create", () => {
   it("creates a user and prints the CreateUserResponse with --json", async () => {
-    const run = await userctl(s, ["--json", "create", "--email", "new@example.com", "--name", "New", "--age", "41", "--role", "a", "--role", "b"]);
+    const run = await userctl(s, [
+      "--json",
+      "create",
+      "--email",
+      "new@example.com",
+      "--name",
+      "New",
+      "--age",
+      "41",
+      "--role",
+      "a",
+      "--role",
+      "b",
+    ]);
     expectExit(run, 0);
     const [res] = jsonLines(run.stdout);
-    expect(res).toMatchObject({ user: { email: "new@example.com", name: "New", age: 41, roles: ["a", "b"], status: "USER_STATUS_ACTIVE" } });
+    expect(res).toMatchObject({
+      user: { email: "new@example.com", name: "New", age: 41, roles: ["a", "b"], status: "USER_STATUS_ACTIVE" },
+    });
     const id = (res!.user as { id: string }).id;
     expect((await s.users.getUser({ userId: id }, s.auth)).user?.name).toBe("New");
   });
@@ -255,7 +270,19 @@ describe("usage", () => {
   it("prints the global usage for --help, listing every command and the exit statuses", async () => {
     const run = await runUserctl(["--help"]);
     expectExit(run, 0);
-    for (const command of ["get ID", "list", "create", "update ID", "delete ID", "watch", "bulk-create", "sync", "health", "serve", "tour"]) {
+    for (const command of [
+      "get ID",
+      "list",
+      "create",
+      "update ID",
+      "delete ID",
+      "watch",
+      "bulk-create",
+      "sync",
+      "health",
+      "serve",
+      "tour",
+    ]) {
       expect(run.stdout).toContain(`  ${command}`);
     }
     expect(run.stdout).toContain("64 on usage errors");

@@ -130,7 +130,10 @@ describe("createUserClient against the reference server", () => {
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
     process.on("warning", onWarning);
     try {
-      const results = await users.getUsers(Array.from({ length: 40 }, () => a.id), { concurrency: 40 });
+      const results = await users.getUsers(
+        Array.from({ length: 40 }, () => a.id),
+        { concurrency: 40 },
+      );
       expect(results.every((r) => r.status === "fulfilled")).toBe(true);
       await new Promise((r) => setTimeout(r, 20)); // warnings are emitted on a later tick
     } finally {
@@ -161,9 +164,15 @@ describe("createUserClient against the reference server", () => {
   it("fails a sync whose update a plain JavaScript caller left malformed with an InvalidArgumentError naming it", async () => {
     const { users } = await serve();
     const a = await users.createUser(ada);
-    const malformed = [{ userId: a.id, changes: { name: "Ada L." } }, { userId: a.id }] as unknown as { userId: string; changes: { name: string } }[];
+    const malformed = [{ userId: a.id, changes: { name: "Ada L." } }, { userId: a.id }] as unknown as {
+      userId: string;
+      changes: { name: string };
+    }[];
     const error = await drain(users.syncUsers(generate(malformed))).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: Code.InvalidArgument, rawMessage: expect.stringContaining("syncUsers update 1: changes must be an object") });
+    expect(error).toMatchObject({
+      code: Code.InvalidArgument,
+      rawMessage: expect.stringContaining("syncUsers update 1: changes must be an object"),
+    });
     const noId = [{ changes: { age: 3 } }] as unknown as { userId: string; changes: { age: number } }[];
     await expect(drain(users.syncUsers(noId))).rejects.toMatchObject({ rawMessage: "syncUsers update 0 has no userId string" });
   });
@@ -237,7 +246,11 @@ const methods: [string, string, (u: UserClient, o: UserCallOptions) => Promise<u
       return result?.value;
     },
   ],
-  ["watchUsers", "WatchUsers", (u, o) => drain(u.watchUsers({}, { ...(o.signal && { signal: o.signal }), ...(o.headers && { headers: o.headers }) }))],
+  [
+    "watchUsers",
+    "WatchUsers",
+    (u, o) => drain(u.watchUsers({}, { ...(o.signal && { signal: o.signal }), ...(o.headers && { headers: o.headers }) })),
+  ],
   ["bulkCreateUsers", "BulkCreateUsers", (u, o) => u.bulkCreateUsers([ada], o)],
   ["syncUsers", "SyncUsers", (u, o) => drain(u.syncUsers([{ userId: "u-1", changes: { age: 1 } }], o))],
 ];

@@ -23,11 +23,7 @@ import {
   ClientCompatResponseSchema,
   ClientErrorResultSchema,
 } from "../../gen/connectrpc/conformance/v1/client_compat_pb.js";
-import {
-  type ConformanceRuntime,
-  type ConformanceTransportCache,
-  createConformanceTransportCache,
-} from "./conformance-transport.js";
+import { type ConformanceRuntime, type ConformanceTransportCache, createConformanceTransportCache } from "./conformance-transport.js";
 import { invokeConformanceCall } from "./invoke-conformance-call.js";
 import { readSizeDelimited, writeSizeDelimited } from "./size-delimited.js";
 

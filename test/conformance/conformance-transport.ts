@@ -1,11 +1,6 @@
 import { createRegistry } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
-import {
-  Codec,
-  Compression,
-  HTTPVersion,
-  Protocol,
-} from "../../gen/connectrpc/conformance/v1/config_pb.js";
+import { Codec, Compression, HTTPVersion, Protocol } from "../../gen/connectrpc/conformance/v1/config_pb.js";
 import type { ClientCompatRequest } from "../../gen/connectrpc/conformance/v1/client_compat_pb.js";
 import { file_connectrpc_conformance_v1_service } from "../../gen/connectrpc/conformance/v1/service_pb.js";
 import type { Logger } from "../../src/interceptors/logging-interceptor.js";
@@ -127,9 +122,7 @@ export function createConformanceTransportCache(runtime: ConformanceRuntime): Co
     return transport;
   };
   const close = async () => {
-    await Promise.all(
-      [...transports.values()].map((t) => ("close" in t && typeof t.close === "function" ? t.close() : undefined)),
-    );
+    await Promise.all([...transports.values()].map((t) => ("close" in t && typeof t.close === "function" ? t.close() : undefined)));
   };
   return { transportFor, close };
 }

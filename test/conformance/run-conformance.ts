@@ -182,8 +182,15 @@ function goPath(): string | undefined {
 
 async function runConfig(runner: string, config: ConformanceConfig, extraArgs: string[]): Promise<ConfigTotals> {
   const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
-  const client = [process.execPath, tsxCli, join(here, "conformance-client.ts"), "--runtime", config.runtime,
-    "--concurrency", String(clientConcurrency)];
+  const client = [
+    process.execPath,
+    tsxCli,
+    join(here, "conformance-client.ts"),
+    "--runtime",
+    config.runtime,
+    "--concurrency",
+    String(clientConcurrency),
+  ];
   const args = ["--mode", "client", "--conf", join(here, config.file), "--max-servers", String(maxServers), ...extraArgs];
   const env = { ...process.env };
   let certDir: string | undefined;
@@ -256,11 +263,27 @@ function parseTotals(output: string): Pick<ConfigTotals, "passed" | "failed" | "
 function makeCertificate(): string {
   const dir = mkdtempSync(join(tmpdir(), "userctl-conformance-"));
   try {
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { stdio: "ignore" },
+    );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     fail(`openssl could not make the test certificate: ${e instanceof Error ? e.message : String(e)}`);

@@ -89,9 +89,7 @@ describe("toTypedError", () => {
   });
 
   it("rejects retryableCodes that are not Connect codes, naming the option", () => {
-    expect(() => toTypedError("boom", { retryableCodes: [99 as Code] })).toThrow(
-      "invalid retryableCodes: 99 is not a Connect code",
-    );
+    expect(() => toTypedError("boom", { retryableCodes: [99 as Code] })).toThrow("invalid retryableCodes: 99 is not a Connect code");
     expect(() => toTypedError("boom", { retryableCodes: "unavailable" as never })).toThrow(
       "invalid retryableCodes: expected an array of codes",
     );

@@ -26,10 +26,7 @@ function checkHealth(session: http2.ClientHttp2Session): Promise<Outcome> {
 }
 
 /** Resolves with the first GOAWAY the session receives, or undefined after `ms`. */
-function nextGoaway(
-  session: http2.ClientHttp2Session,
-  ms = 2000,
-): Promise<{ code: number; lastStreamId: number } | undefined> {
+function nextGoaway(session: http2.ClientHttp2Session, ms = 2000): Promise<{ code: number; lastStreamId: number } | undefined> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     session.once("goaway", (code, lastStreamId) => {

@@ -1,11 +1,6 @@
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
-import {
-  countOpenHandles,
-  expectNoLeakedHandles,
-  type OpenHandles,
-  waitForNoLeakedHandles,
-} from "../helpers/open-handles.js";
+import { countOpenHandles, expectNoLeakedHandles, type OpenHandles, waitForNoLeakedHandles } from "../helpers/open-handles.js";
 
 function handles(byType: Record<string, number>): OpenHandles {
   const total = Object.values(byType).reduce((a, b) => a + b, 0);

@@ -141,8 +141,7 @@ export function createFaultInterceptor(...faults: Fault[]): FaultInterceptor {
       message,
     });
     const active = faults.filter((f) => f.method === method && attempt <= f.times);
-    const find = <K extends Fault["kind"]>(kind: K) =>
-      active.find((f): f is Extract<Fault, { kind: K }> => f.kind === kind);
+    const find = <K extends Fault["kind"]>(kind: K) => active.find((f): f is Extract<Fault, { kind: K }> => f.kind === kind);
 
     const stall = find("stall");
     if (stall) await sleep(stall.ms, req.signal);

@@ -26,8 +26,7 @@ export function countOpenHandles(): OpenHandles {
   const byType: Record<string, number> = {};
   const types = process.getActiveResourcesInfo();
   for (const type of types) byType[type] = (byType[type] ?? 0) + 1;
-  const sum = (match: (type: string) => boolean) =>
-    Object.entries(byType).reduce((n, [type, count]) => (match(type) ? n + count : n), 0);
+  const sum = (match: (type: string) => boolean) => Object.entries(byType).reduce((n, [type, count]) => (match(type) ? n + count : n), 0);
   return {
     sockets: sum((type) => SOCKET_TYPES.has(type)),
     listeners: sum((type) => type === "TCPServerWrap"),
@@ -75,10 +74,7 @@ export interface WaitForNoLeakedHandlesOptions {
  * sockets close a few ticks after `destroy()`. Fails with the
  * {@link expectNoLeakedHandles} message once `timeoutMs` has passed.
  */
-export async function waitForNoLeakedHandles(
-  before: OpenHandles,
-  options: WaitForNoLeakedHandlesOptions = {},
-): Promise<void> {
+export async function waitForNoLeakedHandles(before: OpenHandles, options: WaitForNoLeakedHandlesOptions = {}): Promise<void> {
   const slack = options.slack ?? 0;
   const timeoutMs = options.timeoutMs ?? 2000;
   const until = Date.now() + timeoutMs;

@@ -28,7 +28,11 @@ export function runUserctl(args: string[], options: { timeoutMs?: number; input?
 }
 
 /** Starts a long-running userctl (e.g. serve) and resolves once stdout matches `ready`. */
-export function startUserctl(args: string[], ready: RegExp, timeoutMs = 15_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => Run; exited: Promise<number | null> }> {
+export function startUserctl(
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 15_000,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => Run; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [USERCTL, ...args]);
     let stdout = "";

@@ -1,9 +1,5 @@
 import { type Client, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import {
-  createConnectTransport,
-  createGrpcTransport,
-  createGrpcWebTransport,
-} from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createUserServiceServer, type UserServiceServer, type UserServiceServerOptions } from "../../src/users/server.js";

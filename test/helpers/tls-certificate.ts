@@ -24,11 +24,27 @@ export function useTlsCertificate(): TlsCertificate {
     dir = mkdtempSync(join(tmpdir(), "userctl-tls-"));
     tls.certPath = join(dir, "cert.pem");
     tls.keyPath = join(dir, "key.pem");
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      "-keyout", tls.keyPath, "-out", tls.certPath,
-    ], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-keyout",
+        tls.keyPath,
+        "-out",
+        tls.certPath,
+      ],
+      { stdio: "ignore" },
+    );
     tls.cert = readFileSync(tls.certPath);
     tls.key = readFileSync(tls.keyPath);
   });
@@ -43,9 +59,10 @@ export function useTlsCertificate(): TlsCertificate {
 export function makeSelfSignedCertificate(dir: string, name: string, commonName: string): TlsCertificate {
   const certPath = join(dir, `${name}-cert.pem`);
   const keyPath = join(dir, `${name}-key.pem`);
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${commonName}`,
-    "-keyout", keyPath, "-out", certPath,
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${commonName}`, "-keyout", keyPath, "-out", certPath],
+    { stdio: "ignore" },
+  );
   return { certPath, keyPath, cert: readFileSync(certPath), key: readFileSync(keyPath) };
 }

@@ -1,12 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type HandlerContext,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createAuthInterceptor } from "../../src/interceptors/auth-interceptor.js";
@@ -173,12 +166,7 @@ describe("createAuthInterceptor", () => {
     expect(err.code).toBe(Code.Unauthenticated);
     expect(log).toEqual(["provider -> t1", "getUser Bearer t1", "provider -> t2", "getUser Bearer t2"]);
     await rejection(client.getUser({ userId: "u-2" }));
-    expect(log.slice(4)).toEqual([
-      "provider -> t3",
-      "getUser Bearer t3",
-      "provider -> t4",
-      "getUser Bearer t4",
-    ]);
+    expect(log.slice(4)).toEqual(["provider -> t3", "getUser Bearer t3", "provider -> t4", "getUser Bearer t4"]);
   });
 
   it("shares one refresh among concurrent calls that failed with the same token", async () => {
@@ -308,22 +296,20 @@ describe("createAuthInterceptor", () => {
     expect(log).toEqual([]);
   });
 
-  it.each([
-    "http://127.0.0.1:8080",
-    "http://127.1.2.3",
-    "http://localhost:3000",
-    "http://[::1]:8443",
-  ])("sends a token over plain http to loopback %s", async (baseUrl) => {
-    const log: string[] = [];
-    const client = createTestService({
-      log,
-      validTokens: () => ["abc"],
-      baseUrl,
-      interceptors: [createAuthInterceptor({ token: "abc" })],
-    });
-    await client.getUser({});
-    expect(log).toEqual(["getUser Bearer abc"]);
-  });
+  it.each(["http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:3000", "http://[::1]:8443"])(
+    "sends a token over plain http to loopback %s",
+    async (baseUrl) => {
+      const log: string[] = [];
+      const client = createTestService({
+        log,
+        validTokens: () => ["abc"],
+        baseUrl,
+        interceptors: [createAuthInterceptor({ token: "abc" })],
+      });
+      await client.getUser({});
+      expect(log).toEqual(["getUser Bearer abc"]);
+    },
+  );
 
   it("sends a token over plain http to any host with allowInsecure", async () => {
     const log: string[] = [];
@@ -353,10 +339,7 @@ describe("createAuthInterceptor", () => {
         log: [],
         validTokens: () => scenario.valid,
         ...(scenario.baseUrl === undefined ? {} : { baseUrl: scenario.baseUrl }),
-        interceptors: [
-          createLoggingInterceptor({ logger, level: "debug" }),
-          createAuthInterceptor({ token: scenario.token }),
-        ],
+        interceptors: [createLoggingInterceptor({ logger, level: "debug" }), createAuthInterceptor({ token: scenario.token })],
       });
       try {
         await client.getUser({ userId: "u-1" });
@@ -367,11 +350,7 @@ describe("createAuthInterceptor", () => {
         errors.push(ConnectError.from(e));
       }
     }
-    expect(errors.map((e) => e.code)).toEqual([
-      Code.Unauthenticated,
-      Code.FailedPrecondition,
-      Code.Unauthenticated,
-    ]);
+    expect(errors.map((e) => e.code)).toEqual([Code.Unauthenticated, Code.FailedPrecondition, Code.Unauthenticated]);
     expect(lines.length).toBeGreaterThan(3);
     for (const text of [...lines, ...errors.map((e) => `${e.message} ${String(e.cause)}`)]) {
       expect(text).not.toContain(SECRET);
@@ -381,9 +360,7 @@ describe("createAuthInterceptor", () => {
   it("rejects bad options naming the option", () => {
     expect(() => createAuthInterceptor({ token: "" })).toThrow(/invalid option token/);
     expect(() => createAuthInterceptor({ token: 42 as unknown as string })).toThrow(/invalid option token/);
-    expect(() => createAuthInterceptor({ token: "t", headerName: "Bad Name" })).toThrow(
-      /invalid option headerName/,
-    );
+    expect(() => createAuthInterceptor({ token: "t", headerName: "Bad Name" })).toThrow(/invalid option headerName/);
     expect(() => createAuthInterceptor({ token: "t", scheme: "Bearer x" })).toThrow(/invalid option scheme/);
   });
 });

@@ -11,9 +11,7 @@ const policy = {
 describe("backoffDelayMs", () => {
   it("scales the random fraction by min(initial * multiplier^(n-1), max)", () => {
     const half = () => 0.5;
-    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, half))).toEqual([
-      50, 150, 450, 500,
-    ]);
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, half))).toEqual([50, 150, 450, 500]);
   });
 
   it("keeps a misbehaving random source inside [0, ceiling]", () => {

@@ -1,10 +1,7 @@
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import {
-  type CorrelationInterceptorOptions,
-  createCorrelationInterceptor,
-} from "../../src/interceptors/correlation-interceptor.js";
+import { type CorrelationInterceptorOptions, createCorrelationInterceptor } from "../../src/interceptors/correlation-interceptor.js";
 import { nodeAmbientCorrelationId, withCorrelationId } from "../../src/node/ambient-context.js";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -64,17 +61,12 @@ describe("createCorrelationInterceptor", () => {
   });
 
   it("uses the configured header name", async () => {
-    const { client, received } = createRecordingClient(
-      { headerName: "x-request-id", generateId: () => "id-1" },
-      "x-request-id",
-    );
+    const { client, received } = createRecordingClient({ headerName: "x-request-id", generateId: () => "id-1" }, "x-request-id");
     await client.getUser({});
     expect(received).toEqual(["id-1"]);
   });
 
   it("rejects a header name that is not lower case", () => {
-    expect(() => createCorrelationInterceptor({ headerName: "X-Request-Id" })).toThrow(
-      /invalid option headerName/,
-    );
+    expect(() => createCorrelationInterceptor({ headerName: "X-Request-Id" })).toThrow(/invalid option headerName/);
   });
 });

@@ -12,22 +12,9 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  GetUserRequestSchema,
-  GetUserResponseSchema,
-  UserService,
-  WatchUsersRequestSchema,
-} from "../../gen/user/v1/user_service_pb.js";
-import {
-  createDeadlineInterceptor,
-  type DeadlineInterceptorOptions,
-  timeoutMsKey,
-} from "../../src/interceptors/deadline-interceptor.js";
-import {
-  encodeConnectTimeout,
-  encodeGrpcTimeout,
-  readTimeoutHeader,
-} from "../../src/interceptors/timeout-header.js";
+import { GetUserRequestSchema, GetUserResponseSchema, UserService, WatchUsersRequestSchema } from "../../gen/user/v1/user_service_pb.js";
+import { createDeadlineInterceptor, type DeadlineInterceptorOptions, timeoutMsKey } from "../../src/interceptors/deadline-interceptor.js";
+import { encodeConnectTimeout, encodeGrpcTimeout, readTimeoutHeader } from "../../src/interceptors/timeout-header.js";
 import { nodeAmbientDeadline, withDeadline } from "../../src/node/ambient-context.js";
 
 const NOW = 1_700_000_000_000;
@@ -158,11 +145,7 @@ describe("createDeadlineInterceptor", () => {
     await client.getUser({});
     await client.createUser({});
     await drain(client.watchUsers({}));
-    expect(log).toEqual([
-      "getUser connect-timeout-ms=1000",
-      "createUser connect-timeout-ms=2000",
-      "watchUsers connect-timeout-ms=(none)",
-    ]);
+    expect(log).toEqual(["getUser connect-timeout-ms=1000", "createUser connect-timeout-ms=2000", "watchUsers connect-timeout-ms=(none)"]);
   });
 
   it("lets the caller's timeoutMs and timeoutMsKey win over the default", async () => {
@@ -187,11 +170,7 @@ describe("createDeadlineInterceptor", () => {
     await client.getUser({});
     await client.createUser({}, { timeoutMs: 300 });
     await drain(client.watchUsers({}));
-    expect(log).toEqual([
-      "getUser connect-timeout-ms=800",
-      "createUser connect-timeout-ms=300",
-      "watchUsers connect-timeout-ms=800",
-    ]);
+    expect(log).toEqual(["getUser connect-timeout-ms=800", "createUser connect-timeout-ms=300", "watchUsers connect-timeout-ms=800"]);
   });
 
   it("shrinks the timeout to an ambient deadline set with withDeadline", async () => {
@@ -211,9 +190,7 @@ describe("createDeadlineInterceptor", () => {
     });
     const err = await rejection(client.getUser({}));
     expect(err.code).toBe(Code.DeadlineExceeded);
-    expect(err.rawMessage).toBe(
-      "deadline exceeded before calling user.v1.UserService/GetUser: the ambient deadline passed 20 ms ago",
-    );
+    expect(err.rawMessage).toBe("deadline exceeded before calling user.v1.UserService/GetUser: the ambient deadline passed 20 ms ago");
     expect(handlerCalls()).toBe(0);
   });
 
@@ -328,9 +305,7 @@ describe("createDeadlineInterceptor", () => {
 
   it("rejects negative and non-finite timeouts naming the option", () => {
     expect(() => createDeadlineInterceptor({ unaryTimeoutMs: -1 })).toThrow(/invalid option unaryTimeoutMs/);
-    expect(() => createDeadlineInterceptor({ clientStreamingTimeoutMs: Number.NaN })).toThrow(
-      /invalid option clientStreamingTimeoutMs/,
-    );
+    expect(() => createDeadlineInterceptor({ clientStreamingTimeoutMs: Number.NaN })).toThrow(/invalid option clientStreamingTimeoutMs/);
     expect(() => createDeadlineInterceptor({ methods: { "user.v1.UserService/GetUser": Infinity } })).toThrow(
       /invalid option methods\["user.v1.UserService\/GetUser"\]/,
     );

@@ -1,11 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UserSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { attemptCountKey } from "../../src/interceptors/attempt-count.js";
@@ -131,10 +125,7 @@ describe("createLoggingInterceptor", () => {
     }
     await client.bulkCreateUsers(streamOf({ email: "a@example.com" }, { email: "b@example.com" }));
     expect(lines.map((l) => [l.level, l.fields])).toEqual([
-      [
-        "info",
-        { method: "user.v1.UserService/WatchUsers", code: "ok", durationMs: 7, attempts: 1, requestCount: 1, responseCount: 3 },
-      ],
+      ["info", { method: "user.v1.UserService/WatchUsers", code: "ok", durationMs: 7, attempts: 1, requestCount: 1, responseCount: 3 }],
       [
         "info",
         {

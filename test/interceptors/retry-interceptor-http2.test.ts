@@ -4,11 +4,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CreateUserRequestSchema,
-  CreateUserResponseSchema,
-  UserService,
-} from "../../gen/user/v1/user_service_pb.js";
+import { CreateUserRequestSchema, CreateUserResponseSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createRetryInterceptor } from "../../src/interceptors/retry-interceptor.js";
 
 /** What the test server does with a stream. */
@@ -56,13 +52,8 @@ async function startServer(decide: (attempt: number) => StreamAction) {
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("end", () => {
       // One length-prefixed message: flags (1 byte), length (4 bytes), body.
-      const request = fromBinary(
-        CreateUserRequestSchema,
-        Buffer.concat(chunks).subarray(5),
-      );
-      log.push(
-        `attempt ${attempt}: created ${request.email} (previous attempts ${previous})`,
-      );
+      const request = fromBinary(CreateUserRequestSchema, Buffer.concat(chunks).subarray(5));
+      log.push(`attempt ${attempt}: created ${request.email} (previous attempts ${previous})`);
       const message = toBinary(
         CreateUserResponseSchema,
         create(CreateUserResponseSchema, {
@@ -72,13 +63,8 @@ async function startServer(decide: (attempt: number) => StreamAction) {
       const frame = Buffer.alloc(5 + message.length);
       frame.writeUInt32BE(message.length, 1);
       frame.set(message, 5);
-      stream.respond(
-        { ":status": 200, "content-type": "application/grpc+proto" },
-        { waitForTrailers: true },
-      );
-      stream.on("wantTrailers", () =>
-        stream.sendTrailers({ "grpc-status": "0" }),
-      );
+      stream.respond({ ":status": 200, "content-type": "application/grpc+proto" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(frame);
     });
   });
@@ -109,49 +95,35 @@ describe("retry interceptor over real HTTP/2", () => {
   });
 
   it("transparently retries a CreateUser stream refused with REFUSED_STREAM", async () => {
-    const server = await startServer((attempt) =>
-      attempt === 1 ? "refuse" : "create",
-    );
+    const server = await startServer((attempt) => (attempt === 1 ? "refuse" : "create"));
     close = server.close;
     const retries: string[] = [];
     const transport = createGrpcTransport({
       baseUrl: server.baseUrl,
       interceptors: [
         createRetryInterceptor({
-          onRetry: (e) =>
-            retries.push(
-              `attempt ${e.attempt} in ${e.delayMs}ms, transparent ${e.transparent}`,
-            ),
+          onRetry: (e) => retries.push(`attempt ${e.attempt} in ${e.delayMs}ms, transparent ${e.transparent}`),
         }),
       ],
     });
     const client = createClient(UserService, transport);
-    const res = await client.createUser(
-      { email: "ada@example.com", name: "Ada" },
-      { timeoutMs: 5000 },
-    );
+    const res = await client.createUser({ email: "ada@example.com", name: "Ada" }, { timeoutMs: 5000 });
     expect(res.user?.email).toBe("ada@example.com");
     expect(retries).toEqual(["attempt 2 in 0ms, transparent true"]);
-    expect(server.log).toEqual([
-      "attempt 1: refused (previous attempts -)",
-      "attempt 2: created ada@example.com (previous attempts 1)",
-    ]);
+    expect(server.log).toEqual(["attempt 1: refused (previous attempts -)", "attempt 2: created ada@example.com (previous attempts 1)"]);
   });
 
   it("transparently retries a CreateUser stream above a GOAWAY's last-stream-id", async () => {
     // Both calls open streams on one connection; while handling the first,
     // the server sends a graceful GOAWAY naming only that stream.
-    const server = await startServer((attempt) =>
-      attempt === 1 ? "goaway-then-create" : "create",
-    );
+    const server = await startServer((attempt) => (attempt === 1 ? "goaway-then-create" : "create"));
     close = server.close;
     const retries: string[] = [];
     const transport = createGrpcTransport({
       baseUrl: server.baseUrl,
       interceptors: [
         createRetryInterceptor({
-          onRetry: (e) =>
-            retries.push(`attempt ${e.attempt}, transparent ${e.transparent}`),
+          onRetry: (e) => retries.push(`attempt ${e.attempt}, transparent ${e.transparent}`),
         }),
       ],
     });
@@ -160,10 +132,7 @@ describe("retry interceptor over real HTTP/2", () => {
       client.createUser({ email: "a@example.com" }, { timeoutMs: 5000 }),
       client.createUser({ email: "b@example.com" }, { timeoutMs: 5000 }),
     ]);
-    expect(results.map((r) => r.user?.email)).toEqual([
-      "a@example.com",
-      "b@example.com",
-    ]);
+    expect(results.map((r) => r.user?.email)).toEqual(["a@example.com", "b@example.com"]);
     expect(retries).toEqual(["attempt 2, transparent true"]);
     // Each user is created exactly once: the refused stream never ran. (The
     // log is sorted: a creation is logged once its request body has arrived.)

@@ -1,29 +1,12 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  type HandlerContext,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from "../../gen/google/rpc/error_details_pb.js";
-import {
-  UserService,
-  WatchUsersResponseSchema,
-} from "../../gen/user/v1/user_service_pb.js";
+import { ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { UserService, WatchUsersResponseSchema } from "../../gen/user/v1/user_service_pb.js";
 import { attemptCountKey } from "../../src/interceptors/attempt-count.js";
 import type { RetryEvent } from "../../src/interceptors/retry-options.js";
 import { retryableCallKey } from "../../src/interceptors/retryable-call.js";
-import {
-  createHarness,
-  drain,
-  type Harness,
-  sequence,
-} from "./retry-test-kit.js";
+import { createHarness, drain, type Harness, sequence } from "./retry-test-kit.js";
 
 /**
  * Counts the attempts a handler sees and logs each one with the fake time and
@@ -53,9 +36,7 @@ function pushback(value: string) {
 }
 
 function retryInfo(seconds: bigint, nanos: number, metadata?: HeadersInit) {
-  return new ConnectError("busy", Code.Unavailable, metadata, [
-    { desc: RetryInfoSchema, value: { retryDelay: { seconds, nanos } } },
-  ]);
+  return new ConnectError("busy", Code.Unavailable, metadata, [{ desc: RetryInfoSchema, value: { retryDelay: { seconds, nanos } } }]);
 }
 
 /** A GetUser server that throws `failures[n - 1]` on attempt n, if any. */
@@ -161,12 +142,9 @@ describe("retry interceptor: unary calls", () => {
   });
 
   it("throws the last attempt's own error, metadata and details intact, after maxAttempts", async () => {
-    const last = new ConnectError(
-      "still busy",
-      Code.ResourceExhausted,
-      { "x-shard": "7" },
-      [{ desc: ErrorInfoSchema, value: { reason: "QUOTA", domain: "users" } }],
-    );
+    const last = new ConnectError("still busy", Code.ResourceExhausted, { "x-shard": "7" }, [
+      { desc: ErrorInfoSchema, value: { reason: "QUOTA", domain: "users" } },
+    ]);
     const h = failingGetUser([unavailable(), unavailable(), unavailable(), last]);
     const error = await callError(h.clock.run(h.client.getUser({})));
     expect(error.code).toBe(Code.ResourceExhausted);
@@ -206,9 +184,7 @@ describe("retry interceptor: unary calls", () => {
 });
 
 describe("retry interceptor: which methods", () => {
-  function failingCreateUser(
-    options: Parameters<typeof createHarness>[1] = {},
-  ) {
+  function failingCreateUser(options: Parameters<typeof createHarness>[1] = {}) {
     return createHarness((router, h) => {
       const attempt = serverAttempts(h, "CreateUser");
       router.service(UserService, {
@@ -227,15 +203,14 @@ describe("retry interceptor: which methods", () => {
     expect(h.log).toEqual(["server: CreateUser attempt 1 at 0ms"]);
   });
 
-  it.each([
-    "/user.v1.UserService/CreateUser",
-    "user.v1.UserService/CreateUser",
-    "user.v1.UserService.CreateUser",
-  ])("retries a method listed in retryMethods as %s", async (name) => {
-    const h = failingCreateUser({ retryMethods: [name] });
-    await h.clock.run(h.client.createUser({ email: "a@b.c" }));
-    expect(h.log).toHaveLength(3);
-  });
+  it.each(["/user.v1.UserService/CreateUser", "user.v1.UserService/CreateUser", "user.v1.UserService.CreateUser"])(
+    "retries a method listed in retryMethods as %s",
+    async (name) => {
+      const h = failingCreateUser({ retryMethods: [name] });
+      await h.clock.run(h.client.createUser({ email: "a@b.c" }));
+      expect(h.log).toHaveLength(3);
+    },
+  );
 
   it("retries a method listed in retryMethods by its descriptor", async () => {
     const h = failingCreateUser({
@@ -248,9 +223,7 @@ describe("retry interceptor: which methods", () => {
   it("retries a single call opted in with retryableCallKey", async () => {
     const h = failingCreateUser();
     const contextValues = createContextValues().set(retryableCallKey, true);
-    const res = await h.clock.run(
-      h.client.createUser({ email: "a@b.c", requestId: "r-1" }, { contextValues }),
-    );
+    const res = await h.clock.run(h.client.createUser({ email: "a@b.c", requestId: "r-1" }, { contextValues }));
     expect(res.user?.email).toBe("a@b.c");
     expect(h.log).toEqual([
       "server: CreateUser attempt 1 at 0ms",
@@ -262,9 +235,7 @@ describe("retry interceptor: which methods", () => {
   it("does not retry an idempotent method opted out with retryableCallKey", async () => {
     const h = failingGetUser([unavailable()]);
     const contextValues = createContextValues().set(retryableCallKey, false);
-    const error = await callError(
-      h.clock.run(h.client.getUser({}, { contextValues })),
-    );
+    const error = await callError(h.clock.run(h.client.getUser({}, { contextValues })));
     expect(error.code).toBe(Code.Unavailable);
     expect(h.log).toEqual(["server: GetUser attempt 1 at 0ms"]);
   });
@@ -283,15 +254,12 @@ describe("retry interceptor: server-given delays", () => {
     ]);
   });
 
-  it.each(["-1", "soon", "1.5", "100, 200"])(
-    "stops retrying on a pushback of %j",
-    async (value) => {
-      const h = failingGetUser([pushback(value)]);
-      const error = await callError(h.clock.run(h.client.getUser({})));
-      expect(error.metadata.get("grpc-retry-pushback-ms")).toBe(value);
-      expect(h.log).toEqual(["server: GetUser attempt 1 at 0ms"]);
-    },
-  );
+  it.each(["-1", "soon", "1.5", "100, 200"])("stops retrying on a pushback of %j", async (value) => {
+    const h = failingGetUser([pushback(value)]);
+    const error = await callError(h.clock.run(h.client.getUser({})));
+    expect(error.metadata.get("grpc-retry-pushback-ms")).toBe(value);
+    expect(h.log).toEqual(["server: GetUser attempt 1 at 0ms"]);
+  });
 
   it("waits the retry_delay of a RetryInfo detail", async () => {
     const h = failingGetUser([retryInfo(1n, 500_000_000)]);
@@ -304,9 +272,7 @@ describe("retry interceptor: server-given delays", () => {
   });
 
   it("prefers pushback over RetryInfo", async () => {
-    const h = failingGetUser([
-      retryInfo(3n, 0, { "grpc-retry-pushback-ms": "20" }),
-    ]);
+    const h = failingGetUser([retryInfo(3n, 0, { "grpc-retry-pushback-ms": "20" })]);
     await h.clock.run(h.client.getUser({}));
     expect(h.log[1]).toBe("retry: attempt 2 in 20ms after Unavailable");
   });
@@ -363,10 +329,7 @@ describe("retry interceptor: throttling", () => {
 
   it("does not charge the bucket for errors outside retryableCodes", async () => {
     const notFound = () => new ConnectError("no such user", Code.NotFound);
-    const h = failingGetUser([
-      ...Array.from({ length: 20 }, notFound),
-      unavailable(),
-    ]);
+    const h = failingGetUser([...Array.from({ length: 20 }, notFound), unavailable()]);
     for (let i = 0; i < 20; i++) await callError(h.client.getUser({}));
     h.log.length = 0;
     await h.clock.run(h.client.getUser({}));
@@ -390,9 +353,7 @@ describe("retry interceptor: deadline and cancellation", () => {
   });
 
   it("fails with DeadlineExceeded instead of sleeping past the deadline", async () => {
-    const failures = [1, 2, 3].map(
-      (n) => new ConnectError(`busy ${n}`, Code.Unavailable),
-    );
+    const failures = [1, 2, 3].map((n) => new ConnectError(`busy ${n}`, Code.Unavailable));
     const h = createHarness(
       (router, h) => {
         const attempt = serverAttempts(h, "GetUser");
@@ -404,9 +365,7 @@ describe("retry interceptor: deadline and cancellation", () => {
       },
       { initialBackoffMs: 1000 },
     );
-    const error = await callError(
-      h.clock.run(h.client.getUser({}, { timeoutMs: 3000 })),
-    );
+    const error = await callError(h.clock.run(h.client.getUser({}, { timeoutMs: 3000 })));
     expect(error.code).toBe(Code.DeadlineExceeded);
     expect(ConnectError.from(error.cause).rawMessage).toBe("busy 3");
     // The third retry would wait 2000ms from 1500ms, past 3000ms.
@@ -437,9 +396,7 @@ describe("retry interceptor: deadline and cancellation", () => {
         },
       });
     });
-    const error = await callError(
-      h.clock.run(h.client.getUser({}, { timeoutMs: 1000 })),
-    );
+    const error = await callError(h.clock.run(h.client.getUser({}, { timeoutMs: 1000 })));
     expect(error.code).toBe(Code.DeadlineExceeded);
     expect(h.clock.now()).toBe(1000);
     expect(aborted).toEqual(["server saw abort at 1000ms"]);
@@ -451,10 +408,7 @@ describe("retry interceptor: deadline and cancellation", () => {
     const controller = new AbortController();
     const call = callError(h.client.getUser({}, { signal: controller.signal }));
     await h.clock.settle();
-    expect(h.log).toEqual([
-      "server: GetUser attempt 1 at 0ms",
-      "retry: attempt 2 in 50ms after Unavailable",
-    ]);
+    expect(h.log).toEqual(["server: GetUser attempt 1 at 0ms", "retry: attempt 2 in 50ms after Unavailable"]);
     expect(h.clock.pendingTimers()).toBe(1);
     controller.abort();
     const error = await call;
@@ -477,9 +431,7 @@ describe("retry interceptor: deadline and cancellation", () => {
         },
       });
     });
-    const error = await callError(
-      h.clock.run(h.client.getUser({}, { signal: controller.signal })),
-    );
+    const error = await callError(h.clock.run(h.client.getUser({}, { signal: controller.signal })));
     expect(error.code).toBe(Code.Canceled);
     expect(h.log).toEqual(["server: GetUser attempt 1 at 0ms"]);
   });
@@ -490,15 +442,12 @@ describe("retry interceptor: streaming calls", () => {
   function attemptReleases(log: string[]): Interceptor {
     return (next) => async (req) => {
       const attempt = req.contextValues.get(attemptCountKey);
-      req.signal.addEventListener("abort", () =>
-        log.push(`client: attempt ${attempt} released`),
-      );
+      req.signal.addEventListener("abort", () => log.push(`client: attempt ${attempt} released`));
       return next(req);
     };
   }
 
-  const event = (sequence: bigint) =>
-    create(WatchUsersResponseSchema, { sequence });
+  const event = (sequence: bigint) => create(WatchUsersResponseSchema, { sequence });
 
   // WatchUsers declares no idempotency level: these tests opt it in.
   const watchUsersRetried = { retryMethods: ["user.v1.UserService/WatchUsers"] };
@@ -519,9 +468,7 @@ describe("retry interceptor: streaming calls", () => {
       watchUsersRetried,
       [attemptReleases(log)],
     );
-    const result = await h.clock.run(
-      drain(h.client.watchUsers({ sinceSequence: 7n })),
-    );
+    const result = await h.clock.run(drain(h.client.watchUsers({ sinceSequence: 7n })));
     expect(result.error).toBeUndefined();
     expect(result.messages.map((m) => m.sequence)).toEqual([8n, 9n]);
     expect(h.log).toEqual([
@@ -529,10 +476,7 @@ describe("retry interceptor: streaming calls", () => {
       "retry: attempt 2 in 50ms after Unavailable",
       "server: WatchUsers attempt 2 at 50ms, previous 1",
     ]);
-    expect(log).toEqual([
-      "client: attempt 1 released",
-      "client: attempt 2 released",
-    ]);
+    expect(log).toEqual(["client: attempt 1 released", "client: attempt 2 released"]);
   });
 
   it("does not retry a server stream of a method without an idempotency level", async () => {
@@ -587,16 +531,11 @@ describe("retry interceptor: streaming calls", () => {
     async function* one<T>(message: T) {
       yield message;
     }
-    const bulkError = await callError(
-      h.clock.run(h.client.bulkCreateUsers(one({ email: "a@b.c" }))),
-    );
+    const bulkError = await callError(h.clock.run(h.client.bulkCreateUsers(one({ email: "a@b.c" }))));
     const sync = await h.clock.run(drain(h.client.syncUsers(one({}))));
     expect(bulkError.code).toBe(Code.Unavailable);
     expect(ConnectError.from(sync.error).code).toBe(Code.Unavailable);
-    expect(h.log).toEqual([
-      "server: BulkCreateUsers attempt 1 at 0ms",
-      "server: SyncUsers attempt 1 at 0ms",
-    ]);
+    expect(h.log).toEqual(["server: BulkCreateUsers attempt 1 at 0ms", "server: SyncUsers attempt 1 at 0ms"]);
   });
 });
 
@@ -609,22 +548,13 @@ describe("retry interceptor: transparent retries", () => {
         const cause = Object.assign(new Error("connect ECONNREFUSED"), {
           code: "ECONNREFUSED",
         });
-        throw new ConnectError(
-          cause.message,
-          Code.Unavailable,
-          undefined,
-          undefined,
-          cause,
-        );
+        throw new ConnectError(cause.message, Code.Unavailable, undefined, undefined, cause);
       }
       return next(req);
     };
   }
 
-  function createUserServer(
-    options: Parameters<typeof createHarness>[1],
-    refusals: number,
-  ) {
+  function createUserServer(options: Parameters<typeof createHarness>[1], refusals: number) {
     return createHarness(
       (router, h) => {
         const createAttempt = serverAttempts(h, "CreateUser");
@@ -648,10 +578,7 @@ describe("retry interceptor: transparent retries", () => {
   it("retries a non-idempotent call the server never saw, at once", async () => {
     const h = createUserServer({}, 1);
     await h.clock.run(h.client.createUser({}));
-    expect(h.log).toEqual([
-      "retry: attempt 2 in 0ms after Unavailable (transparent)",
-      "server: CreateUser attempt 1 at 0ms, previous 1",
-    ]);
+    expect(h.log).toEqual(["retry: attempt 2 in 0ms after Unavailable (transparent)", "server: CreateUser attempt 1 at 0ms, previous 1"]);
   });
 
   it("backs off after the first transparent retry and respects maxAttempts", async () => {
@@ -664,13 +591,9 @@ describe("retry interceptor: transparent retries", () => {
       "server: CreateUser attempt 1 at 150ms, previous 3",
     ]);
     const exhausted = createUserServer({ maxAttempts: 2 }, 2);
-    const error = await callError(
-      exhausted.clock.run(exhausted.client.createUser({})),
-    );
+    const error = await callError(exhausted.clock.run(exhausted.client.createUser({})));
     expect(error.code).toBe(Code.Unavailable);
-    expect(exhausted.log).toEqual([
-      "retry: attempt 2 in 0ms after Unavailable (transparent)",
-    ]);
+    expect(exhausted.log).toEqual(["retry: attempt 2 in 0ms after Unavailable (transparent)"]);
   });
 
   it("does not charge the throttle for transparent retries", async () => {

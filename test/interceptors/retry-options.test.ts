@@ -1,10 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
-import {
-  DEFAULT_RETRY_CODES,
-  resolveRetryOptions,
-} from "../../src/interceptors/retry-options.js";
+import { DEFAULT_RETRY_CODES, resolveRetryOptions } from "../../src/interceptors/retry-options.js";
 
 function rejection(run: () => unknown): ConnectError {
   try {
@@ -26,11 +23,7 @@ describe("resolveRetryOptions", () => {
       throttle: { maxTokens: 10, tokenRatio: 0.1 },
     });
     expect([...resolved.retryableCodes]).toEqual([...DEFAULT_RETRY_CODES]);
-    expect(DEFAULT_RETRY_CODES).toEqual([
-      Code.Unavailable,
-      Code.ResourceExhausted,
-      Code.Aborted,
-    ]);
+    expect(DEFAULT_RETRY_CODES).toEqual([Code.Unavailable, Code.ResourceExhausted, Code.Aborted]);
     expect(resolved.retryMethods.size).toBe(0);
   });
 
@@ -60,9 +53,7 @@ describe("resolveRetryOptions", () => {
   });
 
   it("does not check the throttle options when throttling is off", () => {
-    expect(resolveRetryOptions({ throttle: false, maxTokens: 0 }).throttle).toBe(
-      undefined,
-    );
+    expect(resolveRetryOptions({ throttle: false, maxTokens: 0 }).throttle).toBe(undefined);
   });
 
   it("accepts every documented form of retryMethods", () => {
@@ -82,13 +73,8 @@ describe("resolveRetryOptions", () => {
     ]);
   });
 
-  it.each(["CreateUser", "", "user.v1.UserService/", "/CreateUser"])(
-    "rejects the retryMethods entry %j",
-    (entry) => {
-      const error = rejection(() =>
-        resolveRetryOptions({ retryMethods: [entry] }),
-      );
-      expect(error.rawMessage).toContain("retryMethods");
-    },
-  );
+  it.each(["CreateUser", "", "user.v1.UserService/", "/CreateUser"])("rejects the retryMethods entry %j", (entry) => {
+    const error = rejection(() => resolveRetryOptions({ retryMethods: [entry] }));
+    expect(error.rawMessage).toContain("retryMethods");
+  });
 });

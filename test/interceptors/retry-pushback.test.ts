@@ -10,9 +10,7 @@ function withPushback(value: string) {
 }
 
 function withRetryInfo(seconds: bigint, nanos: number) {
-  return new ConnectError("busy", Code.Unavailable, undefined, [
-    { desc: RetryInfoSchema, value: { retryDelay: { seconds, nanos } } },
-  ]);
+  return new ConnectError("busy", Code.Unavailable, undefined, [{ desc: RetryInfoSchema, value: { retryDelay: { seconds, nanos } } }]);
 }
 
 describe("readServerRetryAdvice", () => {
@@ -27,14 +25,11 @@ describe("readServerRetryAdvice", () => {
     });
   });
 
-  it.each(["-1", "", "abc", "1e3", "2.5", "2147483648", "1, 2"])(
-    "reads the pushback %j as stop",
-    (value) => {
-      expect(readServerRetryAdvice(withPushback(value))).toEqual({
-        kind: "stop",
-      });
-    },
-  );
+  it.each(["-1", "", "abc", "1e3", "2.5", "2147483648", "1, 2"])("reads the pushback %j as stop", (value) => {
+    expect(readServerRetryAdvice(withPushback(value))).toEqual({
+      kind: "stop",
+    });
+  });
 
   it("converts a RetryInfo retry_delay to milliseconds", () => {
     expect(readServerRetryAdvice(withRetryInfo(2n, 250_000_000))).toEqual({
@@ -50,8 +45,6 @@ describe("readServerRetryAdvice", () => {
   });
 
   it("says nothing when the error has neither", () => {
-    expect(
-      readServerRetryAdvice(new ConnectError("busy", Code.Unavailable)),
-    ).toEqual({ kind: "none" });
+    expect(readServerRetryAdvice(new ConnectError("busy", Code.Unavailable))).toEqual({ kind: "none" });
   });
 });

@@ -1,11 +1,4 @@
-import {
-  Code,
-  type Client,
-  type ConnectRouter,
-  createClient,
-  createRouterTransport,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, type Client, type ConnectRouter, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import type { RetryClock } from "../../src/interceptors/backoff.js";
 import { createRetryInterceptor } from "../../src/interceptors/retry-interceptor.js";
@@ -83,9 +76,7 @@ export function sequence(...values: number[]): () => number {
 }
 
 /** Collects everything from a server stream, or the error that ended it. */
-export async function drain<T>(
-  stream: AsyncIterable<T>,
-): Promise<{ messages: T[]; error?: unknown }> {
+export async function drain<T>(stream: AsyncIterable<T>): Promise<{ messages: T[]; error?: unknown }> {
   const messages: T[] = [];
   try {
     for await (const message of stream) messages.push(message);
@@ -118,20 +109,16 @@ export function createHarness(
     random: () => 0.5,
     clock,
     onRetry: (e) =>
-      log.push(
-        `retry: attempt ${e.attempt} in ${e.delayMs}ms after ${Code[e.error.code]}` +
-          (e.transparent ? " (transparent)" : ""),
-      ),
+      log.push(`retry: attempt ${e.attempt} in ${e.delayMs}ms after ${Code[e.error.code]}` + (e.transparent ? " (transparent)" : "")),
     ...options,
   });
   const harness: { -readonly [K in keyof Harness]?: Harness[K] } = {
     clock,
     log,
   };
-  const transport = createRouterTransport(
-    (router) => routes(router, harness as Harness),
-    { transport: { interceptors: [retry, ...inner] } },
-  );
+  const transport = createRouterTransport((router) => routes(router, harness as Harness), {
+    transport: { interceptors: [retry, ...inner] },
+  });
   harness.client = createClient(UserService, transport);
   return harness as Harness;
 }

@@ -1,17 +1,6 @@
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Interceptor,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor, type ServiceImpl } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  BadRequestSchema,
-  ErrorInfoSchema,
-  RetryInfoSchema,
-} from "../../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { UserService } from "../../gen/user/v1/user_service_pb.js";
 import {
   DeadlineExceededError,
@@ -62,9 +51,7 @@ describe("createTypedErrorInterceptor", () => {
     expect(err).toBeInstanceOf(ConnectError);
     const typed = err as InvalidArgumentError;
     expect(typed.rawMessage).toBe("invalid argument: email");
-    expect(typed.fieldViolations).toEqual([
-      { field: "email", description: "must be an email address", reason: "INVALID_EMAIL" },
-    ]);
+    expect(typed.fieldViolations).toEqual([{ field: "email", description: "must be an email address", reason: "INVALID_EMAIL" }]);
     expect(typed.retryable).toBe(false);
   });
 
@@ -85,17 +72,12 @@ describe("createTypedErrorInterceptor", () => {
   it("decodes ErrorInfo and keeps the error's metadata", async () => {
     const client = clientFor({
       deleteUser(req) {
-        throw new ConnectError(
-          `user ${req.userId} may not be deleted`,
-          Code.PermissionDenied,
-          { "x-request-id": "r-7" },
-          [
-            {
-              desc: ErrorInfoSchema,
-              value: { reason: "ADMIN_REQUIRED", domain: "users.example.com", metadata: { userId: req.userId } },
-            },
-          ],
-        );
+        throw new ConnectError(`user ${req.userId} may not be deleted`, Code.PermissionDenied, { "x-request-id": "r-7" }, [
+          {
+            desc: ErrorInfoSchema,
+            value: { reason: "ADMIN_REQUIRED", domain: "users.example.com", metadata: { userId: req.userId } },
+          },
+        ]);
       },
     });
     const err = await caught(client.deleteUser({ userId: "u-42" }));
@@ -194,9 +176,7 @@ describe("createTypedErrorInterceptor", () => {
   });
 
   it("rejects invalid options when created, not on the first error", () => {
-    expect(() => createTypedErrorInterceptor({ retryableCodes: [0 as Code] })).toThrow(
-      "invalid retryableCodes: 0 is not a Connect code",
-    );
+    expect(() => createTypedErrorInterceptor({ retryableCodes: [0 as Code] })).toThrow("invalid retryableCodes: 0 is not a Connect code");
   });
 
   // connect-es replaces the error of a call whose signal fired (deadline or

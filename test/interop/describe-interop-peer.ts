@@ -51,7 +51,10 @@ export function describeInteropPeer(peer: InteropPeer): void {
       running.catch(() => {}); // reported by each case
     });
     afterAll(async () => {
-      await running?.then((r) => r.stop(), () => {});
+      await running?.then(
+        (r) => r.stop(),
+        () => {},
+      );
     });
 
     for (const c of interopCases) {

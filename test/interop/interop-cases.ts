@@ -39,7 +39,10 @@ const zeros = (size: number) => new Uint8Array(size);
 /** Asserts a payload body has `size` bytes, all zero, without a 300 kB diff on failure. */
 function expectZeros(body: Uint8Array | undefined, size: number): void {
   expect(body?.length, "payload body size").toBe(size);
-  expect(body?.every((b) => b === 0), "payload body is all zeros").toBe(true);
+  expect(
+    body?.every((b) => b === 0),
+    "payload body is all zeros",
+  ).toBe(true);
 }
 
 /** The sizes of the response payloads, in order. */
@@ -237,9 +240,7 @@ const cancelAfterFirstResponse: InteropCase = {
   async run(transport) {
     const abort = new AbortController();
     const requests = createWritableIterable<StreamingOutputCallRequestInit>();
-    const responses = createClient(TestService, transport)
-      .fullDuplexCall(requests, { signal: abort.signal })
-      [Symbol.asyncIterator]();
+    const responses = createClient(TestService, transport).fullDuplexCall(requests, { signal: abort.signal })[Symbol.asyncIterator]();
     try {
       const [, first] = await Promise.all([
         requests.write({ responseParameters: [{ size: 31_415 }], payload: { body: zeros(27_182) } }),

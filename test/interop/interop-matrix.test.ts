@@ -12,7 +12,9 @@ const test = (ancestorTitles: string[], title: string, status: Test["status"], f
 
 const report = (tests: Test[], fileMessage = ""): VitestJsonReport => ({
   success: tests.every((t) => t.status !== "failed") && fileMessage === "",
-  testResults: [{ name: "/repo/test/interop/x.test.ts", status: fileMessage ? "failed" : "passed", message: fileMessage, assertionResults: tests }],
+  testResults: [
+    { name: "/repo/test/interop/x.test.ts", status: fileMessage ? "failed" : "passed", message: fileMessage, assertionResults: tests },
+  ],
 });
 
 const CASES = ["empty_unary", "large_unary"];
@@ -29,7 +31,13 @@ describe("buildInteropMatrix", () => {
       CASES,
     );
     expect(matrix.peers).toEqual([
-      { peer: "grpc-go plaintext", cells: new Map([["empty_unary", "pass"], ["large_unary", "fail"]]) },
+      {
+        peer: "grpc-go plaintext",
+        cells: new Map([
+          ["empty_unary", "pass"],
+          ["large_unary", "fail"],
+        ]),
+      },
     ]);
     expect(matrix.suites).toEqual([{ suite: "the Python grpcio client", passed: 1, failed: 0, skipped: 1 }]);
     expect(matrix.failures).toEqual([{ where: "grpc-go plaintext › large_unary", message: "AssertionError: payload body size" }]);
@@ -45,7 +53,10 @@ describe("buildInteropMatrix", () => {
   });
 
   it("fails every cell of a peer missing under CI", () => {
-    const matrix = buildInteropMatrix(report([test(["grpc-go TLS"], "is installed", "failed", "Error: grpc-go TLS is missing (go is not available)")]), CASES);
+    const matrix = buildInteropMatrix(
+      report([test(["grpc-go TLS"], "is installed", "failed", "Error: grpc-go TLS is missing (go is not available)")]),
+      CASES,
+    );
     expect(matrix.peers[0]).toMatchObject({ note: "missing: Error: grpc-go TLS is missing (go is not available)" });
     expect([...matrix.peers[0]!.cells.values()]).toEqual(["fail", "fail"]);
     expect(matrix.failed).toBe(true);
@@ -62,7 +73,9 @@ describe("buildInteropMatrix", () => {
     failed.success = false;
     failed.testResults[0]!.status = "failed";
     const matrix = buildInteropMatrix(failed, CASES);
-    expect(matrix.failures).toEqual([{ where: "test/interop/x.test.ts", message: "failed outside its tests (see the vitest output above)" }]);
+    expect(matrix.failures).toEqual([
+      { where: "test/interop/x.test.ts", message: "failed outside its tests (see the vitest output above)" },
+    ]);
     expect(matrix.failed).toBe(true);
   });
 });

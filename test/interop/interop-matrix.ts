@@ -144,7 +144,9 @@ export function formatInteropMatrix(matrix: InteropMatrix): string {
     const suiteWidth = Math.max(5, ...suites.map((s) => s.suite.length));
     lines.push("", `${"other interop suites".padEnd(suiteWidth)}  passed  failed  skipped`);
     for (const s of suites) {
-      lines.push(`${s.suite.padEnd(suiteWidth)}  ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${String(s.skipped).padStart(7)}`);
+      lines.push(
+        `${s.suite.padEnd(suiteWidth)}  ${String(s.passed).padStart(6)}  ${String(s.failed).padStart(6)}  ${String(s.skipped).padStart(7)}`,
+      );
     }
   }
 

@@ -52,7 +52,8 @@ function probe(): { ready: true; binary: string } | { ready: false; reason: stri
   // A stale build must not pass for the pinned grpc-go.
   const built = spawnSync("go", ["version", "-m", binary], { encoding: "utf8", timeout: 15_000 });
   const version = /^\tdep\tgoogle\.golang\.org\/grpc\t(\S+)/m.exec(built.stdout)?.[1];
-  if (version !== GRPC_GO_VERSION) return { ready: false, reason: `${binary} was built with grpc-go ${version ?? "unknown"}, not ${GRPC_GO_VERSION}` };
+  if (version !== GRPC_GO_VERSION)
+    return { ready: false, reason: `${binary} was built with grpc-go ${version ?? "unknown"}, not ${GRPC_GO_VERSION}` };
   return { ready: true, binary };
 }
 
@@ -181,7 +182,8 @@ describe("a grpc-go server with MaxConnectionAge 300 ms", () => {
           { $typeName: "grpc.health.v1.HealthCheckRequest", service: "" },
           (error, res) => {
             if (error) reject(new ConnectError(error.details, error.code as number as Code));
-            else if (res?.status !== HealthCheckResponse_ServingStatus.SERVING) reject(new Error(`health status ${res?.status}, want SERVING`));
+            else if (res?.status !== HealthCheckResponse_ServingStatus.SERVING)
+              reject(new Error(`health status ${res?.status}, want SERVING`));
             else resolve();
           },
         );

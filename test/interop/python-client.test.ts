@@ -45,9 +45,7 @@ interface ClientRun {
 
 const probe = spawnSync("python3", ["-c", "import grpc, grpc_tools"], { encoding: "utf8", timeout: 15_000 });
 const pythonReady = probe.status === 0;
-const whyNotReady = pythonReady
-  ? ""
-  : (probe.error?.message ?? probe.stderr.trim().split("\n").at(-1) ?? `exit status ${probe.status}`);
+const whyNotReady = pythonReady ? "" : (probe.error?.message ?? probe.stderr.trim().split("\n").at(-1) ?? `exit status ${probe.status}`);
 const inCi = process.env.CI === "true";
 
 describe("the Python grpcio client", () => {
@@ -61,9 +59,7 @@ describe("the Python grpcio client", () => {
     });
   }
 
-  const title = pythonReady
-    ? "against the reference server"
-    : `against the reference server (skipped: ${whyNotReady}; run ${PIP_INSTALL})`;
+  const title = pythonReady ? "against the reference server" : `against the reference server (skipped: ${whyNotReady}; run ${PIP_INSTALL})`;
   describe.skipIf(!pythonReady)(title, () => {
     let s: RunningServer | undefined;
     let run: ClientRun;

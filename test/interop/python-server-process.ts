@@ -87,7 +87,6 @@ export function callsOf(server: PythonServer, method: string): ServerEvent[] {
   return server.events.filter((e) => e.event === "call" && e.method === method);
 }
 
-
 /**
  * Declares `body` under `name` when python3 has grpcio; otherwise a skip with
  * the reason locally, and a failing test under CI=true, where a missing peer

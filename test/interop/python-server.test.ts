@@ -14,14 +14,7 @@ import {
 } from "../../src/node/index.js";
 import { createUserClient, type NewUserInput, type UserClient } from "../../src/users/node.js";
 import { eventually } from "../helpers/test-server.js";
-import {
-  callsOf,
-  describeWithPython,
-  type PythonServer,
-  START_TIMEOUT_MS,
-  startPythonServer,
-  TOKEN,
-} from "./python-server-process.js";
+import { callsOf, describeWithPython, type PythonServer, START_TIMEOUT_MS, startPythonServer, TOKEN } from "./python-server-process.js";
 
 // Our TypeScript client against an independent grpcio implementation of the
 // contract (python/user_server.py): proof that it speaks plain gRPC, decodes
@@ -234,7 +227,11 @@ describeWithPython("our client against the Python grpcio server", () => {
       ]);
       expect(result.createdCount).toBe(2);
       expect(result.userIds).toHaveLength(2);
-      expect(result.failures.map((f) => [f.index, f.code])).toEqual([[1, 3], [2, 6], [4, 3]]);
+      expect(result.failures.map((f) => [f.index, f.code])).toEqual([
+        [1, 3],
+        [2, 6],
+        [4, 3],
+      ]);
       expect(result.failures.every((f) => f.message !== "")).toBe(true);
       expect((await client.getUser(result.userIds[0]!)).email).toBe(good.email);
     });
@@ -257,7 +254,12 @@ describeWithPython("our client against the Python grpcio server", () => {
         responses.push(response);
         answered++;
       }
-      expect(responses.map((r) => [r.index, r.code])).toEqual([[0n, 0], [1n, 5], [2n, 3], [3n, 0]]);
+      expect(responses.map((r) => [r.index, r.code])).toEqual([
+        [0n, 0],
+        [1n, 5],
+        [2n, 3],
+        [3n, 0],
+      ]);
       expect(responses[3]!.user).toMatchObject({ name: "Synced", age: 7 });
       expect(responses[1]!.message).toBe("user no-such-user not found");
     });
@@ -267,7 +269,11 @@ describeWithPython("our client against the Python grpcio server", () => {
       const raw = createClient(UserService, transport);
       const before = callsOf(server, "WatchUsers").length;
       // Settled into a value at once: it fails during stop(), before anyone awaits it.
-      const outcome = raw.watchUsers({ sinceSequence: 0n })[Symbol.asyncIterator]().next().catch((e: unknown) => e);
+      const outcome = raw
+        .watchUsers({ sinceSequence: 0n })
+        [Symbol.asyncIterator]()
+        .next()
+        .catch((e: unknown) => e);
       await eventually(() => callsOf(server, "WatchUsers").length > before, "the server to receive the watch");
       const exitCode = await server.stop();
       expect(await outcome).toBeInstanceOf(UnavailableError);
@@ -285,8 +291,18 @@ describeWithPython("our client against the Python grpcio server", () => {
     beforeAll(async () => {
       [faulty, pushback] = await Promise.all([
         startPythonServer([
-          "--fail-first", "2", "--fail-code", "UNAVAILABLE", "--fail-method", "GetUser",
-          "--stall-method", "ListUsers", "--stall-ms", String(stallMs), "--retain-events", "3",
+          "--fail-first",
+          "2",
+          "--fail-code",
+          "UNAVAILABLE",
+          "--fail-method",
+          "GetUser",
+          "--stall-method",
+          "ListUsers",
+          "--stall-ms",
+          String(stallMs),
+          "--retain-events",
+          "3",
         ]),
         startPythonServer(["--fail-first", "2", "--fail-code", "UNAVAILABLE", "--fail-method", "GetUser", "--pushback-ms", "300"]),
       ]);
@@ -314,7 +330,10 @@ describeWithPython("our client against the Python grpcio server", () => {
       const times = callsOf(pushback, "GetUser").map((c) => c.t_ms!);
       expect(times).toHaveLength(3);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
-      expect(gaps.every((gap) => gap >= 300), `gaps between attempts: ${gaps.join(", ")} ms`).toBe(true);
+      expect(
+        gaps.every((gap) => gap >= 300),
+        `gaps between attempts: ${gaps.join(", ")} ms`,
+      ).toBe(true);
       await client.close();
     });
 

@@ -17,11 +17,10 @@ const TLS_SERVER_NAME = "foo.test.google.fr";
 
 /** The gem's src/ruby directory (pb/test/server.rb, spec/testdata/), or why Ruby's grpc cannot run. */
 function probe(): { readiness: PeerReadiness; rubySrc?: string } {
-  const gem = spawnSync(
-    "ruby",
-    ["-e", "require 'grpc'; print File.join(Gem::Specification.find_by_name('grpc').gem_dir, 'src/ruby')"],
-    { encoding: "utf8", timeout: 15_000 },
-  );
+  const gem = spawnSync("ruby", ["-e", "require 'grpc'; print File.join(Gem::Specification.find_by_name('grpc').gem_dir, 'src/ruby')"], {
+    encoding: "utf8",
+    timeout: 15_000,
+  });
   if (gem.status !== 0) {
     const why = gem.error?.message ?? gem.stderr.trim().split("\n").at(-1) ?? `exit status ${gem.status}`;
     return { readiness: { ready: false, reason: `ruby cannot require grpc (${why})` } };

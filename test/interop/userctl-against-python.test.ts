@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectExit, jsonLines } from "../cli/cli-test-kit.js";
 import { eventually } from "../helpers/test-server.js";
 import { type Run, runUserctl } from "../helpers/spawn-userctl.js";
-import {
-  callsOf,
-  describeWithPython,
-  type PythonServer,
-  START_TIMEOUT_MS,
-  startPythonServer,
-  TOKEN,
-} from "./python-server-process.js";
+import { callsOf, describeWithPython, type PythonServer, START_TIMEOUT_MS, startPythonServer, TOKEN } from "./python-server-process.js";
 
 // userctl against an independent grpcio implementation of the contract
 // (python/user_server.py), with the server's own fault switches: every command
@@ -56,7 +49,20 @@ describeWithPython("userctl against the Python grpcio server", () => {
 
     it("creates a user and prints the CreateUserResponse as proto3 JSON, never the password", async () => {
       const address = email("create");
-      const run = await userctl(server, ["--json", "create", "--email", address, "--name", "Ada", "--age", "36", "--role", "admin", "--role", "dev"]);
+      const run = await userctl(server, [
+        "--json",
+        "create",
+        "--email",
+        address,
+        "--name",
+        "Ada",
+        "--age",
+        "36",
+        "--role",
+        "admin",
+        "--role",
+        "dev",
+      ]);
       expectExit(run, 0);
       const [line] = json(run.stdout);
       expect(line).toMatchObject({ user: { email: address, name: "Ada", age: 36, roles: ["admin", "dev"], status: "USER_STATUS_ACTIVE" } });
@@ -73,7 +79,9 @@ describeWithPython("userctl against the Python grpcio server", () => {
       const missing = await userctl(server, ["--json", "get", "no-such-user"]);
       expectExit(missing, 5);
       expect(missing.stdout).toBe("");
-      expect(json(missing.stderr)).toEqual([{ error: expect.objectContaining({ code: "not_found", message: "user no-such-user not found" }) }]);
+      expect(json(missing.stderr)).toEqual([
+        { error: expect.objectContaining({ code: "not_found", message: "user no-such-user not found" }) },
+      ]);
     });
 
     it("exits 3 for an invalid create and prints the field violation grpcio sent", async () => {
@@ -102,7 +110,16 @@ describeWithPython("userctl against the Python grpcio server", () => {
       expect(response!.totalSize).toBe(3);
       expect(response!.nextPageToken).toEqual(expect.any(String));
 
-      const next = await userctl(server, ["--json", "list", "--page-size", "2", "--filter", `role=${role}`, "--page-token", response!.nextPageToken]);
+      const next = await userctl(server, [
+        "--json",
+        "list",
+        "--page-size",
+        "2",
+        "--filter",
+        `role=${role}`,
+        "--page-token",
+        response!.nextPageToken,
+      ]);
       expectExit(next, 0);
       expect(json(next.stdout)[0]!.users.map((u: { name: string }) => u.name)).toEqual(["list2"]);
 
@@ -209,7 +226,16 @@ describeWithPython("userctl against the Python grpcio server", () => {
         startPythonServer(failTwice),
         startPythonServer([...failTwice, "--pushback-ms", "300"]),
         startPythonServer([...failTwice, "--retry-info-ms", "400"]),
-        startPythonServer(["--fail-first", "5", "--fail-method", "GetUser", "--fail-code", "INTERNAL", "--lose-response-method", "CreateUser"]),
+        startPythonServer([
+          "--fail-first",
+          "5",
+          "--fail-method",
+          "GetUser",
+          "--fail-code",
+          "INTERNAL",
+          "--lose-response-method",
+          "CreateUser",
+        ]),
         startPythonServer(["--stall-method", "ListUsers", "--stall-ms", "5000", "--break-watch-after", "2"]),
       ]);
     }, START_TIMEOUT_MS + 10_000);

@@ -42,10 +42,7 @@ describe("ambient call context", () => {
     withCorrelationId("c-1", () => {
       withDeadline(100, () => {
         expect(currentCorrelationId()).toBe("c-1");
-        expect(withCorrelationId("c-2", () => [currentCorrelationId(), currentDeadline()])).toEqual([
-          "c-2",
-          currentDeadline(),
-        ]);
+        expect(withCorrelationId("c-2", () => [currentCorrelationId(), currentDeadline()])).toEqual(["c-2", currentDeadline()]);
       });
     });
   });
@@ -216,10 +213,7 @@ describe("ambient context over a real HTTP/2 server", () => {
 
   it("propagates from inside a server-streaming handler after its first message", async () => {
     const sequences: bigint[] = [];
-    for await (const res of outerClient().watchUsers(
-      {},
-      { timeoutMs: 2_000, headers: { "x-correlation-id": "corr-456" } },
-    )) {
+    for await (const res of outerClient().watchUsers({}, { timeoutMs: 2_000, headers: { "x-correlation-id": "corr-456" } })) {
       sequences.push(res.sequence);
     }
     expect(sequences).toEqual([1n, 2n]);

@@ -43,9 +43,30 @@ describe("README examples", () => {
     const files = blocks.map((_, i) => join(workDir, `block-${i}.ts`));
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     // Same strict flags as tsconfig.json; an error prints the file and line.
-    execFileSync(process.execPath, [tsc, "--noEmit", "--strict", "--noUncheckedIndexedAccess", "--exactOptionalPropertyTypes",
-      "--verbatimModuleSyntax", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2022",
-      "--lib", "ES2022,DOM,DOM.Iterable,ESNext.Disposable", "--types", "node", "--skipLibCheck", ...files], { cwd: root, stdio: "pipe" });
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        "--noEmit",
+        "--strict",
+        "--noUncheckedIndexedAccess",
+        "--exactOptionalPropertyTypes",
+        "--verbatimModuleSyntax",
+        "--module",
+        "NodeNext",
+        "--moduleResolution",
+        "NodeNext",
+        "--target",
+        "ES2022",
+        "--lib",
+        "ES2022,DOM,DOM.Iterable,ESNext.Disposable",
+        "--types",
+        "node",
+        "--skipLibCheck",
+        ...files,
+      ],
+      { cwd: root, stdio: "pipe" },
+    );
   });
 
   // Asynchronously: the server under test lives in this process and must keep answering.

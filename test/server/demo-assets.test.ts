@@ -44,10 +44,9 @@ describe("the demo web app on the server's port", () => {
   it("still answers Connect GET calls, which share the GET method", async () => {
     running = await startServer(undefined, { demo: demoDir() });
     const message = encodeURIComponent(JSON.stringify({ userId: "nobody" }));
-    const response = await fetch(
-      `${running.url}/user.v1.UserService/GetUser?connect=v1&encoding=json&message=${message}`,
-      { headers: { authorization: `Bearer ${TEST_TOKEN}` } },
-    );
+    const response = await fetch(`${running.url}/user.v1.UserService/GetUser?connect=v1&encoding=json&message=${message}`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN}` },
+    });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ code: "not_found" });
   });

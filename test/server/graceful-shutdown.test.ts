@@ -21,9 +21,11 @@ describe("graceful shutdown", () => {
     s = await startServer(undefined, { interceptors: [slowGetUser(300)], graceMs: 5000 });
     const { user } = await s.users.createUser({ email: "a@example.com", name: "A" }, s.auth);
     const inFlight = s.users.getUser({ userId: user!.id }, s.auth);
-    const watch = rejection((async () => {
-      for await (const _ of s.users.watchUsers({ sinceSequence: 0n }, s.auth)) void _;
-    })());
+    const watch = rejection(
+      (async () => {
+        for await (const _ of s.users.watchUsers({ sinceSequence: 0n }, s.auth)) void _;
+      })(),
+    );
     await eventually(() => s.server.activeCalls().unary === 1 && s.server.activeCalls().streams === 1, "calls in flight");
 
     const closed = s.server.close();
@@ -62,9 +64,11 @@ describe("a cancelled WatchUsers stream", () => {
   it("stops its server handler promptly", async () => {
     s = await startServer();
     const abort = new AbortController();
-    const watching = rejection((async () => {
-      for await (const _ of s.users.watchUsers({}, { ...s.auth, signal: abort.signal })) void _;
-    })());
+    const watching = rejection(
+      (async () => {
+        for await (const _ of s.users.watchUsers({}, { ...s.auth, signal: abort.signal })) void _;
+      })(),
+    );
     await eventually(() => s.server.activeCalls().streams === 1, "the stream to open");
     abort.abort();
     expect((await watching).code).toBe(Code.Canceled);

@@ -2,11 +2,7 @@ import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufb
 import { ConnectError, createClient } from "@connectrpc/connect";
 import * as http2 from "node:http2";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CreateUserRequestSchema,
-  GetUserRequestSchema,
-  UserService,
-} from "../../gen/user/v1/user_service_pb.js";
+import { CreateUserRequestSchema, GetUserRequestSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { encodeGrpcMessage, normalizeGrpcMessage } from "../../src/server/grpc-message-encoding.js";
 import { createTransport } from "../../src/node/create-transport.js";
 import { type RunningServer, startServer, TEST_TOKEN } from "../helpers/test-server.js";
@@ -140,10 +136,7 @@ describe("our own client over every protocol", () => {
   for (const protocol of ["grpc", "grpc-web", "connect"] as const) {
     it(`reads the exact message over ${protocol}`, async () => {
       s = await startServer();
-      const users = createClient(
-        UserService,
-        createTransport({ baseUrl: s.url, protocol, auth: TEST_TOKEN, retry: false }),
-      );
+      const users = createClient(UserService, createTransport({ baseUrl: s.url, protocol, auth: TEST_TOKEN, retry: false }));
       const userId = "café: 100%3A é";
       const error = await users.getUser({ userId }).then(
         () => undefined,

@@ -29,12 +29,14 @@ describe.each(protocolCases)("health over $name", (protocol) => {
   it("watches a service: current status at once, then NOT_SERVING when shutdown starts, then UNAVAILABLE", async () => {
     s = await startServer(protocol);
     const seen: Status[] = [];
-    const e = await rejection((async () => {
-      for await (const r of s.health.watch({ service: "user.v1.UserService" })) {
-        seen.push(r.status);
-        if (seen.length === 1) void s.server.close();
-      }
-    })());
+    const e = await rejection(
+      (async () => {
+        for await (const r of s.health.watch({ service: "user.v1.UserService" })) {
+          seen.push(r.status);
+          if (seen.length === 1) void s.server.close();
+        }
+      })(),
+    );
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     expect(e.code).toBe(Code.Unavailable);
   });
@@ -43,13 +45,15 @@ describe.each(protocolCases)("health over $name", (protocol) => {
     s = await startServer(protocol);
     const abort = new AbortController();
     const seen: Status[] = [];
-    await rejection((async () => {
-      for await (const r of s.health.watch({ service: "later.v1.Later" }, { signal: abort.signal })) {
-        seen.push(r.status);
-        if (seen.length === 1) s.server.health.set("later.v1.Later", Status.SERVING);
-        if (seen.length === 2) abort.abort();
-      }
-    })());
+    await rejection(
+      (async () => {
+        for await (const r of s.health.watch({ service: "later.v1.Later" }, { signal: abort.signal })) {
+          seen.push(r.status);
+          if (seen.length === 1) s.server.health.set("later.v1.Later", Status.SERVING);
+          if (seen.length === 2) abort.abort();
+        }
+      })(),
+    );
     expect(seen).toEqual([Status.SERVICE_UNKNOWN, Status.SERVING]);
   });
 });

@@ -88,7 +88,11 @@ describe("server reflection on the server kit", () => {
       { case: "allExtensionNumbersOfType", value: "grpc.testing.Empty" },
     ]);
     expect(responses.map((r) => r.messageResponse.case === "errorResponse" && r.messageResponse.value.errorCode)).toEqual([
-      5, 5, 5, 5, false,
+      5,
+      5,
+      5,
+      5,
+      false,
     ]);
     expect(responses[1]?.messageResponse.value).toMatchObject({ errorMessage: 'symbol "no.Such" not found' });
     expect(responses[4]?.messageResponse).toMatchObject({
@@ -104,7 +108,9 @@ describe("server reflection on the server kit", () => {
     ];
     const [v1, alpha] = await Promise.all([ask(requests), ask(requests, ServerReflectionV1Alpha)]);
     // The same bytes on the wire: the two versions differ only in their package.
-    expect(alpha.map((r) => toBinary(ResponseV1AlphaSchema, r as unknown as MessageShape<typeof ResponseV1AlphaSchema>))).toEqual(v1.map((r) => toBinary(ServerReflectionResponseSchema, r)));
+    expect(alpha.map((r) => toBinary(ResponseV1AlphaSchema, r as unknown as MessageShape<typeof ResponseV1AlphaSchema>))).toEqual(
+      v1.map((r) => toBinary(ServerReflectionResponseSchema, r)),
+    );
   });
 
   it("finds extensions of the files given as reflectionFiles, by extendee and number", async () => {
@@ -129,7 +135,10 @@ describe("server reflection on the server kit", () => {
       }
       const responses: ServerReflectionResponse[] = [];
       for await (const r of client.serverReflectionInfo(requests(), { timeoutMs: 5000 })) responses.push(r);
-      expect(responses[0]?.messageResponse).toMatchObject({ case: "allExtensionNumbersResponse", value: { baseTypeName: "ext.v1.Base", extensionNumber: [100] } });
+      expect(responses[0]?.messageResponse).toMatchObject({
+        case: "allExtensionNumbersResponse",
+        value: { baseTypeName: "ext.v1.Base", extensionNumber: [100] },
+      });
       expect(fileNames(responses[1])).toEqual(["ext/v1/ext.proto"]);
       expect(fileNames(responses[2])).toEqual(["ext/v1/ext.proto"]);
     } finally {

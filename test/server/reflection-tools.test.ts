@@ -48,12 +48,21 @@ describe("standard tools against userctl serve, over reflection only", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("user.v1.UserService is a service:");
     expect(run.stdout).toContain("rpc WatchUsers ( .user.v1.WatchUsersRequest ) returns ( stream .user.v1.WatchUsersResponse );");
-    expect(run.stdout).toMatch(/rpc GetUser \( \.user\.v1\.GetUserRequest \) returns \( \.user\.v1\.GetUserResponse \) \{\n\s+option idempotency_level = NO_SIDE_EFFECTS;/);
+    expect(run.stdout).toMatch(
+      /rpc GetUser \( \.user\.v1\.GetUserRequest \) returns \( \.user\.v1\.GetUserResponse \) \{\n\s+option idempotency_level = NO_SIDE_EFFECTS;/,
+    );
   });
 
   itWithTool(grpcurl, "grpcurl calls a method without -proto, and a typed error comes back with its code", async (bin) => {
     const auth = ["-H", `authorization: Bearer ${TOKEN}`];
-    const created = await runTool(bin, ["-plaintext", ...auth, "-d", '{"email":"grpcurl@example.com","name":"Curl"}', address, "user.v1.UserService/CreateUser"]);
+    const created = await runTool(bin, [
+      "-plaintext",
+      ...auth,
+      "-d",
+      '{"email":"grpcurl@example.com","name":"Curl"}',
+      address,
+      "user.v1.UserService/CreateUser",
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ user: { email: "grpcurl@example.com", status: "USER_STATUS_ACTIVE" } });
     const missing = await runTool(bin, ["-plaintext", ...auth, "-d", '{"userId":"nope"}', address, "user.v1.UserService/GetUser"]);
@@ -63,7 +72,15 @@ describe("standard tools against userctl serve, over reflection only", () => {
   itWithTool(grpcurl, "grpcurl reports an unknown method as Code: Unimplemented, naming it", async (bin) => {
     // The schema declares the method; the server does not serve it.
     const proto = fileURLToPath(new URL("../../proto", import.meta.url));
-    const run = await runTool(bin, ["-plaintext", "-import-path", proto, "-proto", "grpc/testing/test.proto", address, "grpc.testing.TestService/EmptyCall"]);
+    const run = await runTool(bin, [
+      "-plaintext",
+      "-import-path",
+      proto,
+      "-proto",
+      "grpc/testing/test.proto",
+      address,
+      "grpc.testing.TestService/EmptyCall",
+    ]);
     expect(run.stderr).toContain("Code: Unimplemented");
     expect(run.stderr).toContain("/grpc.testing.TestService/EmptyCall");
   });
@@ -72,24 +89,36 @@ describe("standard tools against userctl serve, over reflection only", () => {
     const list = await runTool(bin, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-services", `http://${address}`]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.split("\n")).toContain("user.v1.UserService");
-    const check = await runTool(bin, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", '{"service":"user.v1.UserService"}', `http://${address}/grpc.health.v1.Health/Check`]);
+    const check = await runTool(bin, [
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "-d",
+      '{"service":"user.v1.UserService"}',
+      `http://${address}/grpc.health.v1.Health/Check`,
+    ]);
     expect(check.code, check.stderr).toBe(0);
     expect(JSON.parse(check.stdout)).toEqual({ status: "SERVING" });
     const denied = await runTool(bin, ["curl", "--protocol", "connect", "-d", "{}", `http://${address}/user.v1.UserService/ListUsers`]);
     expect(denied.stderr).toContain("unauthenticated");
   });
 
-  itWithTool(python, "grpcio's reflection client (v1alpha) lists the services and a service's methods, and grpcio sees UNIMPLEMENTED", async (bin) => {
-    const run = await runTool(bin, [REFLECTION_CLIENT, address, "user.v1.UserService"]);
-    expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { services: string[]; methods: string[]; unimplemented: { code: string; details: string } };
-    expect(result.unimplemented).toEqual({
-      code: "UNIMPLEMENTED",
-      details: "unknown service grpc.testing.UnimplementedService (calling /grpc.testing.UnimplementedService/UnimplementedCall)",
-    });
-    expect(result.services).toEqual(expect.arrayContaining(["user.v1.UserService", "grpc.health.v1.Health"]));
-    expect(result.methods).toEqual(expect.arrayContaining(["GetUser", "WatchUsers", "SyncUsers"]));
-  });
+  itWithTool(
+    python,
+    "grpcio's reflection client (v1alpha) lists the services and a service's methods, and grpcio sees UNIMPLEMENTED",
+    async (bin) => {
+      const run = await runTool(bin, [REFLECTION_CLIENT, address, "user.v1.UserService"]);
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { services: string[]; methods: string[]; unimplemented: { code: string; details: string } };
+      expect(result.unimplemented).toEqual({
+        code: "UNIMPLEMENTED",
+        details: "unknown service grpc.testing.UnimplementedService (calling /grpc.testing.UnimplementedService/UnimplementedCall)",
+      });
+      expect(result.services).toEqual(expect.arrayContaining(["user.v1.UserService", "grpc.health.v1.Health"]));
+      expect(result.methods).toEqual(expect.arrayContaining(["GetUser", "WatchUsers", "SyncUsers"]));
+    },
+  );
 
   // unimplemented_method calls grpc.testing.TestService/UnimplementedCall and
   // unimplemented_service grpc.testing.UnimplementedService/UnimplementedCall:

@@ -28,9 +28,11 @@ describe("server auth", () => {
 
   it.each(protocolCases)("refuses a streaming call without a token over $name", async (protocol) => {
     s = await startServer(protocol);
-    const e = await rejection((async () => {
-      for await (const _ of s.users.watchUsers({})) void _;
-    })());
+    const e = await rejection(
+      (async () => {
+        for await (const _ of s.users.watchUsers({})) void _;
+      })(),
+    );
     expect(e.code).toBe(Code.Unauthenticated);
   });
 

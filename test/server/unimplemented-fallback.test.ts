@@ -38,7 +38,10 @@ describe("unknown methods and services", () => {
           (error) => resolve(error),
         ),
       );
-      expect(status).toMatchObject({ code: grpc.status.UNIMPLEMENTED, details: "unknown method NoSuchMethod for service grpc.testing.TestService" });
+      expect(status).toMatchObject({
+        code: grpc.status.UNIMPLEMENTED,
+        details: "unknown method NoSuchMethod for service grpc.testing.TestService",
+      });
     } finally {
       client.close();
     }
@@ -76,7 +79,10 @@ describe("unknown methods and services", () => {
       body: "{}",
     });
     expect(connect.status).toBe(501);
-    expect(await connect.json()).toEqual({ code: "unimplemented", message: "unknown method NoSuchMethod for service grpc.testing.TestService" });
+    expect(await connect.json()).toEqual({
+      code: "unimplemented",
+      message: "unknown method NoSuchMethod for service grpc.testing.TestService",
+    });
 
     const stream = await fetch(`${kit.url}/grpc.testing.TestService/NoSuchMethod`, {
       method: "POST",
@@ -105,7 +111,10 @@ describe("unknown methods and services", () => {
       const error = await createClient(TestService, protocolCases[0]!.transport(url))
         .emptyCall({})
         .catch((e: unknown) => ConnectError.from(e));
-      expect(error).toMatchObject({ code: Code.Unimplemented, rawMessage: "unknown service grpc.testing.TestService (calling /grpc.testing.TestService/EmptyCall)" });
+      expect(error).toMatchObject({
+        code: Code.Unimplemented,
+        rawMessage: "unknown service grpc.testing.TestService (calling /grpc.testing.TestService/EmptyCall)",
+      });
       expect(bare.services).toEqual(["grpc.health.v1.Health"]);
     } finally {
       await bare.close({ graceMs: 0 });

@@ -3,16 +3,10 @@ import { FieldMaskSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
-import {
-  CreateUserResponseSchema,
-  UserEventType,
-  UserStatus,
-  type WatchUsersResponse,
-} from "../../gen/user/v1/user_service_pb.js";
+import { CreateUserResponseSchema, UserEventType, UserStatus, type WatchUsersResponse } from "../../gen/user/v1/user_service_pb.js";
 import { protocolCases, rejection, type RunningServer, startServer, streamOf } from "../helpers/test-server.js";
 
-const violations = (e: ConnectError) =>
-  e.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
+const violations = (e: ConnectError) => e.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
 
 describe.each(protocolCases)("UserService over $name", (protocol) => {
   let s: RunningServer;
@@ -23,7 +17,8 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
     await s.server.close();
   });
 
-  const createAda = () => s.users.createUser({ email: "ada@example.com", name: "Ada", age: 36, roles: ["admin"], password: "hunter2" }, s.auth);
+  const createAda = () =>
+    s.users.createUser({ email: "ada@example.com", name: "Ada", age: 36, roles: ["admin"], password: "hunter2" }, s.auth);
 
   it("creates a user that GetUser returns, active, with timestamps and without the password", async () => {
     const { user } = await createAda();
@@ -128,7 +123,8 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
   });
 
   it("uses 50 for page_size 0 and at most 1000", async () => {
-    for (let i = 0; i < 1005; i++) await s.server.repository.create({ email: `u${i}@example.com`, name: `U${i}`, age: 0, roles: [], password: "" }, "");
+    for (let i = 0; i < 1005; i++)
+      await s.server.repository.create({ email: `u${i}@example.com`, name: `U${i}`, age: 0, roles: [], password: "" }, "");
     expect((await s.users.listUsers({}, s.auth)).users).toHaveLength(50);
     const big = await s.users.listUsers({ pageSize: 5000 }, s.auth);
     expect(big.users).toHaveLength(1000);
@@ -138,7 +134,10 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
   it("updates only the fields in the update mask", async () => {
     const { user } = await createAda();
     const { user: updated } = await s.users.updateUser(
-      { user: { id: user!.id, name: "Ada L.", age: 99, status: UserStatus.INACTIVE }, updateMask: create(FieldMaskSchema, { paths: ["name", "status"] }) },
+      {
+        user: { id: user!.id, name: "Ada L.", age: 99, status: UserStatus.INACTIVE },
+        updateMask: create(FieldMaskSchema, { paths: ["name", "status"] }),
+      },
       s.auth,
     );
     expect(updated).toMatchObject({ name: "Ada L.", age: 36, status: UserStatus.INACTIVE, email: "ada@example.com" });
@@ -162,7 +161,9 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
     await s.users.createUser({ email: "bob@example.com", name: "Bob" }, s.auth);
     const missing = await rejection(s.users.updateUser({ user: { id: "nope", name: "X" }, updateMask: { paths: ["name"] } }, s.auth));
     expect(missing.code).toBe(Code.NotFound);
-    const taken = await rejection(s.users.updateUser({ user: { id: user!.id, email: "bob@example.com" }, updateMask: { paths: ["email"] } }, s.auth));
+    const taken = await rejection(
+      s.users.updateUser({ user: { id: user!.id, email: "bob@example.com" }, updateMask: { paths: ["email"] } }, s.auth),
+    );
     expect(taken.code).toBe(Code.AlreadyExists);
   });
 
@@ -189,7 +190,10 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
     const abort = new AbortController();
     const events: WatchUsersResponse[] = [];
     const watching = (async () => {
-      for await (const e of s.users.watchUsers({ sinceSequence: 1n, userIds: [a!.id] }, { ...s.auth, timeoutMs: 5000, signal: abort.signal })) {
+      for await (const e of s.users.watchUsers(
+        { sinceSequence: 1n, userIds: [a!.id] },
+        { ...s.auth, timeoutMs: 5000, signal: abort.signal },
+      )) {
         events.push(e);
         if (e.sequence === 5n) abort.abort();
       }
@@ -206,9 +210,11 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
 
   it("rejects since_sequence ahead of the newest event as OUT_OF_RANGE", async () => {
     await createAda();
-    const e = await rejection((async () => {
-      for await (const _ of s.users.watchUsers({ sinceSequence: 99n }, s.auth)) void _;
-    })());
+    const e = await rejection(
+      (async () => {
+        for await (const _ of s.users.watchUsers({ sinceSequence: 99n }, s.auth)) void _;
+      })(),
+    );
     expect(e.code).toBe(Code.OutOfRange);
   });
 
@@ -233,28 +239,29 @@ describe.each(protocolCases)("UserService over $name", (protocol) => {
   });
 
   // Bidirectional streams need HTTP/2; over HTTP/1.1 the case does not apply.
-  if (protocol.bidi) it("answers every sync request in order, with a code for the failed ones", async () => {
-    const { user } = await createAda();
-    const responses = [];
-    for await (const r of s.users.syncUsers(
-      streamOf(
-        { user: { id: user!.id, age: 40 }, updateMask: { paths: ["age"] } },
-        { user: { id: "missing", age: 1 }, updateMask: { paths: ["age"] } },
-        { user: { id: user!.id, name: "" }, updateMask: { paths: ["name"] } },
-        { user: { id: user!.id, roles: ["x"] }, updateMask: { paths: ["roles"] } },
-      ),
-      s.auth,
-    )) {
-      responses.push(r);
-    }
-    expect(responses.map((r) => [r.index, r.code])).toEqual([
-      [0n, 0],
-      [1n, Code.NotFound],
-      [2n, Code.InvalidArgument],
-      [3n, 0],
-    ]);
-    expect(responses[0]?.user?.age).toBe(40);
-    expect(responses[3]?.user?.roles).toEqual(["x"]);
-    expect(responses[1]?.message).toBe("user missing not found");
-  });
+  if (protocol.bidi)
+    it("answers every sync request in order, with a code for the failed ones", async () => {
+      const { user } = await createAda();
+      const responses = [];
+      for await (const r of s.users.syncUsers(
+        streamOf(
+          { user: { id: user!.id, age: 40 }, updateMask: { paths: ["age"] } },
+          { user: { id: "missing", age: 1 }, updateMask: { paths: ["age"] } },
+          { user: { id: user!.id, name: "" }, updateMask: { paths: ["name"] } },
+          { user: { id: user!.id, roles: ["x"] }, updateMask: { paths: ["roles"] } },
+        ),
+        s.auth,
+      )) {
+        responses.push(r);
+      }
+      expect(responses.map((r) => [r.index, r.code])).toEqual([
+        [0n, 0],
+        [1n, Code.NotFound],
+        [2n, Code.InvalidArgument],
+        [3n, 0],
+      ]);
+      expect(responses[0]?.user?.age).toBe(40);
+      expect(responses[3]?.user?.roles).toEqual(["x"]);
+      expect(responses[1]?.message).toBe("user missing not found");
+    });
 });

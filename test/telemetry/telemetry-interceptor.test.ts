@@ -17,7 +17,9 @@ function only<T>(items: readonly T[], what: string): T {
 
 const callSpanOf = (otel: TestTelemetry) => only(spanTrees(otel.spans()), "root spans").span;
 const attemptsOf = (otel: TestTelemetry) =>
-  spanTrees(otel.spans())[0]!.children.map((c) => c.span).filter((s) => s.name.endsWith(" attempt"));
+  spanTrees(otel.spans())[0]!
+    .children.map((c) => c.span)
+    .filter((s) => s.name.endsWith(" attempt"));
 
 describe("the call span", () => {
   it("describes a call that succeeds with the RPC conventions' attributes", async () => {
@@ -91,7 +93,14 @@ describe("attempt spans", () => {
     const call = callSpanOf(otel);
     expect(call.status.code).toBe(SpanStatusCode.UNSET);
     const attempts = attemptsOf(otel);
-    expect(attempts.map((a) => [a.attributes["rpc.attempt.number"], a.attributes["rpc.attempt.delay_ms"], a.attributes["rpc.connect_rpc.error_code"] ?? "ok", a.status.code])).toEqual([
+    expect(
+      attempts.map((a) => [
+        a.attributes["rpc.attempt.number"],
+        a.attributes["rpc.attempt.delay_ms"],
+        a.attributes["rpc.connect_rpc.error_code"] ?? "ok",
+        a.status.code,
+      ]),
+    ).toEqual([
       [1, 0, "unavailable", SpanStatusCode.ERROR],
       [2, 50, "unavailable", SpanStatusCode.ERROR], // random 0.5 × initialBackoffMs 100
       [3, 100, "ok", SpanStatusCode.UNSET], // × backoffMultiplier 2
@@ -283,4 +292,3 @@ describe("createTelemetryInterceptor", () => {
     expect(() => createTelemetryInterceptor({ propagator: { inject() {} } as never })).toThrow("invalid telemetry option propagator");
   });
 });
-

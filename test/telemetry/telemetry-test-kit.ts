@@ -1,21 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import type { Attributes } from "@opentelemetry/api";
-import {
-  type DataPoint,
-  DataPointType,
-  type Histogram,
-  MeterProvider,
-  type MetricData,
-  MetricReader,
-} from "@opentelemetry/sdk-metrics";
-import {
-  InMemorySpanExporter,
-  type ReadableSpan,
-  SimpleSpanProcessor,
-  type SpanProcessor,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+import { type DataPoint, DataPointType, type Histogram, MeterProvider, type MetricData, MetricReader } from "@opentelemetry/sdk-metrics";
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 
 import { UserSchema, UserService } from "../../gen/user/v1/user_service_pb.js";
 import { createRetryInterceptor } from "../../src/interceptors/retry-interceptor.js";
@@ -126,7 +113,9 @@ export const ada = create(UserSchema, { id: "u-1", email: "ada@example.com", nam
  * the codes in `failures`, one per attempt, then answers; every attempt's
  * `traceparent` is kept.
  */
-export function setup(options: { failures?: Code[]; retry?: RetryOptions | false; telemetry?: TelemetryOptions; processors?: SpanProcessor[] } = {}) {
+export function setup(
+  options: { failures?: Code[]; retry?: RetryOptions | false; telemetry?: TelemetryOptions; processors?: SpanProcessor[] } = {},
+) {
   const otel = createTestTelemetry(options.processors);
   const failures = [...(options.failures ?? [])];
   const traceparents: (string | null)[] = [];

@@ -46,7 +46,11 @@ describe("w3cTraceContextPropagator", () => {
   });
 
   it("accepts a later version with more fields", () => {
-    const ctx = w3cTraceContextPropagator.extract(ROOT_CONTEXT, new Headers({ traceparent: `01-${traceId}-${spanId}-00-more` }), headerGetter);
+    const ctx = w3cTraceContextPropagator.extract(
+      ROOT_CONTEXT,
+      new Headers({ traceparent: `01-${traceId}-${spanId}-00-more` }),
+      headerGetter,
+    );
     expect(trace.getSpanContext(ctx)).toMatchObject({ traceId, spanId, traceFlags: 0 });
   });
 

@@ -57,7 +57,11 @@ describe("an HTTP/1.1 server that answers before reading the body and hangs up",
               () => undefined,
               (e: unknown) => ConnectError.from(e),
             );
-            expect([size, error?.code === undefined ? "OK" : Code[error.code], error?.rawMessage]).toEqual([size, Code[code], expect.stringMatching(/HTTP 4\d\d/)]);
+            expect([size, error?.code === undefined ? "OK" : Code[error.code], error?.rawMessage]).toEqual([
+              size,
+              Code[code],
+              expect.stringMatching(/HTTP 4\d\d/),
+            ]);
           }
         });
       }

@@ -16,11 +16,7 @@ describe("the interceptor stack of createTransport", () => {
   it("lets one deadline cover every retry attempt, with no attempt after it", async () => {
     // Every attempt takes 60 ms and fails with UNAVAILABLE; backoff is short,
     // so only the deadline can end the call.
-    const { s, faults } = await serve(
-      {},
-      fault.stall("GetUser", { ms: 60 }),
-      fault.fail("GetUser", { code: Code.Unavailable }),
-    );
+    const { s, faults } = await serve({}, fault.stall("GetUser", { ms: 60 }), fault.fail("GetUser", { code: Code.Unavailable }));
     // The caller's own interceptor runs once per attempt, as it starts.
     const attemptStarts: number[] = [];
     const transport = createTransport({
@@ -90,9 +86,7 @@ describe("the interceptor stack of createTransport", () => {
     const { s } = await serve({}, fault.fail("GetUser", { code: Code.Unavailable, times: 2 }));
     const seen: string[] = [];
     const own: Interceptor = (next) => async (req) => {
-      seen.push(
-        `${req.method.name} ${req.header.get("authorization")} previous=${req.header.get("grpc-previous-rpc-attempts") ?? "-"}`,
-      );
+      seen.push(`${req.method.name} ${req.header.get("authorization")} previous=${req.header.get("grpc-previous-rpc-attempts") ?? "-"}`);
       return next(req);
     };
     const client = createClient(

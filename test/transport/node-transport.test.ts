@@ -90,16 +90,12 @@ describe("createTransport on Node", () => {
   it("accepts a response up to the default readMaxBytes of 4 MiB and rejects a larger one", async () => {
     const mib = 1024 * 1024;
     // The server caps names at 200 characters, so the fault pads the response instead.
-    const pad = (bytes: number) => () =>
-      create(ListUsersResponseSchema, { users: [{ id: "u-pad", name: "x".repeat(bytes) }] });
+    const pad = (bytes: number) => () => create(ListUsersResponseSchema, { users: [{ id: "u-pad", name: "x".repeat(bytes) }] });
     const { s } = await serve(
       fault.rewrite("ListUsers", { times: 1, rewrite: pad(4 * mib - 100) }),
       fault.rewrite("ListUsers", { rewrite: pad(4 * mib + 100) }),
     );
-    const client = createClient(
-      UserService,
-      createTransport({ baseUrl: s.url, auth: TEST_TOKEN, retry: { maxAttempts: 1 } }),
-    );
+    const client = createClient(UserService, createTransport({ baseUrl: s.url, auth: TEST_TOKEN, retry: { maxAttempts: 1 } }));
     expect((await client.listUsers({})).users[0]?.name).toHaveLength(4 * mib - 100);
     const e = await rejection(client.listUsers({}));
     expect(e).toBeInstanceOf(ResourceExhaustedError);

@@ -48,7 +48,9 @@ describe("typed errors end to end", () => {
     expect(e).toBeInstanceOf(DeadlineExceededError);
     // Not connect-es's bare "the operation timed out": the deadline is named,
     // whichever of the transport, deadline or retry interceptor saw it first.
-    expect(e.rawMessage).toMatch(/^deadline (exceeded after 100 ms calling user\.v1\.UserService\/GetUser|of 100ms exceeded during attempt 1)$/);
+    expect(e.rawMessage).toMatch(
+      /^deadline (exceeded after 100 ms calling user\.v1\.UserService\/GetUser|of 100ms exceeded during attempt 1)$/,
+    );
   });
 
   it("gives a CanceledError from createClient on createTransport when the caller aborts", async () => {

@@ -73,26 +73,29 @@ describe("createTransport in the browser build", () => {
     expect(faults.attempts).toEqual([]);
   });
 
-  it.each(["grpc-web", "connect"] as const)("fails a bidi call over %s at once with Unimplemented naming the method, without a request", async (protocol) => {
-    const { s, faults } = await serve();
-    const client = createClient(UserService, createTransportWithConnect({ baseUrl: s.url, auth: TEST_TOKEN, protocol }));
-    const started = performance.now();
-    let error: unknown;
-    try {
-      for await (const _ of client.syncUsers(streamOf({ user: { id: "u-1", age: 3 }, updateMask: { paths: ["age"] } }))) {
-        throw new Error("expected no response");
+  it.each(["grpc-web", "connect"] as const)(
+    "fails a bidi call over %s at once with Unimplemented naming the method, without a request",
+    async (protocol) => {
+      const { s, faults } = await serve();
+      const client = createClient(UserService, createTransportWithConnect({ baseUrl: s.url, auth: TEST_TOKEN, protocol }));
+      const started = performance.now();
+      let error: unknown;
+      try {
+        for await (const _ of client.syncUsers(streamOf({ user: { id: "u-1", age: 3 }, updateMask: { paths: ["age"] } }))) {
+          throw new Error("expected no response");
+        }
+      } catch (e) {
+        error = e;
       }
-    } catch (e) {
-      error = e;
-    }
-    expect(performance.now() - started).toBeLessThan(100);
-    expect(error).toBeInstanceOf(UnimplementedError);
-    const e = error as ConnectError;
-    expect(e.rawMessage).toContain("user.v1.UserService/SyncUsers");
-    expect(e.rawMessage).toContain("browsers cannot stream request bodies");
-    expect(s.logs).toEqual([]);
-    expect(faults.attempts).toEqual([]);
-  });
+      expect(performance.now() - started).toBeLessThan(100);
+      expect(error).toBeInstanceOf(UnimplementedError);
+      const e = error as ConnectError;
+      expect(e.rawMessage).toContain("user.v1.UserService/SyncUsers");
+      expect(e.rawMessage).toContain("browsers cannot stream request bodies");
+      expect(s.logs).toEqual([]);
+      expect(faults.attempts).toEqual([]);
+    },
+  );
 
   it("fails the user client's bulkCreateUsers and syncUsers the same way", async () => {
     const { s } = await serve();

@@ -86,8 +86,7 @@ export function createConnectionPool(options: ConnectionPoolOptions): Connection
     for (const listener of listeners) listener();
   };
 
-  const eligible = (e: Endpoint) =>
-    e.state() === "ready" && (options.healthCheckService === undefined || serving.get(e.origin) === true);
+  const eligible = (e: Endpoint) => e.state() === "ready" && (options.healthCheckService === undefined || serving.get(e.origin) === true);
 
   const onEndpointState = (e: Endpoint) => {
     if (options.healthCheckService !== undefined) {
@@ -276,7 +275,9 @@ function rejectNonGrpcWeb(this: http2.ClientHttp2Stream, header: http2.IncomingH
   const status = header[":status"] as unknown as number | undefined;
   const contentType = header["content-type"];
   if (status === undefined || status < 200 || status >= 300 || isGrpcWeb(contentType)) return;
-  this.destroy(new ConnectError(`unsupported content type ${String(contentType)} with HTTP ${status}: not a gRPC-Web response`, Code.Unknown));
+  this.destroy(
+    new ConnectError(`unsupported content type ${String(contentType)} with HTTP ${status}: not a gRPC-Web response`, Code.Unknown),
+  );
 }
 
 /** A one-shot signal to wait on, with a timeout. */

@@ -127,7 +127,11 @@ export function createEndpoint(options: EndpointOptions): Endpoint {
         const roomy = ready.filter((c) => c.hasCapacity());
         // Every open connection is full and no more may be opened: queue on the least loaded one.
         const chosen =
-          roomy.length > 0 ? leastLoaded(roomy) : ready.length > 0 && !connecting && connections.size >= options.maxConnections ? leastLoaded(ready) : undefined;
+          roomy.length > 0
+            ? leastLoaded(roomy)
+            : ready.length > 0 && !connecting && connections.size >= options.maxConnections
+              ? leastLoaded(ready)
+              : undefined;
         if (chosen) {
           chosen.reserve();
           return chosen;

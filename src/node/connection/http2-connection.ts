@@ -118,10 +118,16 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     timer.unref();
     // gRPC sends small frames it wants on the wire now (PROTOCOL-HTTP2.md
     // leaves it to the transport; grpc-js and grpc-go disable Nagle too).
-    session.once("connect", (_session: http2.ClientHttp2Session, raw: { setNoDelay?: (noDelay: boolean) => unknown; bytesRead: number; bytesWritten: number }) => {
-      socket = raw;
-      raw.setNoDelay?.(true);
-    });
+    session.once(
+      "connect",
+      (
+        _session: http2.ClientHttp2Session,
+        raw: { setNoDelay?: (noDelay: boolean) => unknown; bytesRead: number; bytesWritten: number },
+      ) => {
+        socket = raw;
+        raw.setNoDelay?.(true);
+      },
+    );
     session.once("remoteSettings", () => {
       clearTimeout(timer);
       if (state !== "connecting") return;
@@ -157,17 +163,22 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
 
   // A session nghttp2 ended in silence (issue 13 item 3): its streams fail
   // now instead of at their deadlines, and new calls go to a fresh connection.
-  const deadWatch = watchForDeadSession(session, () => socket, deadSessionCheckMs, () => {
-    const written = socket?.bytesWritten;
-    const reason = `nghttp2 ended the HTTP/2 session without telling Node.js, most likely after a protocol violation by the server (bad HPACK, DATA before HEADERS, a frame over the frame size)`;
-    const lost = new ConnectError(`connection to ${origin} lost: ${reason}`, Code.Unavailable);
-    for (const [stream, writtenAtOpen] of streams) {
-      // A stream opened after the session died never left the client: safe to send again, for any method.
-      stream.destroy(written === writtenAtOpen ? notSentError(`call to ${origin} not sent: ${reason}`) : lost);
-    }
-    becomeUnusable("closed");
-    session.destroy();
-  });
+  const deadWatch = watchForDeadSession(
+    session,
+    () => socket,
+    deadSessionCheckMs,
+    () => {
+      const written = socket?.bytesWritten;
+      const reason = `nghttp2 ended the HTTP/2 session without telling Node.js, most likely after a protocol violation by the server (bad HPACK, DATA before HEADERS, a frame over the frame size)`;
+      const lost = new ConnectError(`connection to ${origin} lost: ${reason}`, Code.Unavailable);
+      for (const [stream, writtenAtOpen] of streams) {
+        // A stream opened after the session died never left the client: safe to send again, for any method.
+        stream.destroy(written === writtenAtOpen ? notSentError(`call to ${origin} not sent: ${reason}`) : lost);
+      }
+      becomeUnusable("closed");
+      session.destroy();
+    },
+  );
 
   // After the handshake, errors end the streams they concern; the session itself must never throw.
   session.on("error", () => {});

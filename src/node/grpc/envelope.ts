@@ -24,4 +24,3 @@ export function encodeEnvelope(flags: number, data: Uint8Array): Buffer {
   frame.set(data, PREFIX_BYTES);
   return frame;
 }
-

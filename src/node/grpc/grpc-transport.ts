@@ -63,7 +63,6 @@ export interface GrpcTransport extends Transport {
   close(graceMs: number): Promise<void>;
 }
 
-
 /**
  * A gRPC transport of our own over `node:http2`: one call object per RPC
  * that owns the deadline, cancellation and attempts, with the built-in
@@ -123,10 +122,21 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     return encodeEnvelope(0, bytes);
   };
 
-  const startCall = (wire: MethodWire, signal: AbortSignal | undefined, timeoutMs: number | undefined, contextValues: ContextValues): GrpcCall => {
+  const startCall = (
+    wire: MethodWire,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    contextValues: ContextValues,
+  ): GrpcCall => {
     if (closing !== undefined) throw closing;
     if (authRefusal !== undefined) throw authRefusal;
-    return new GrpcCall(calls, policy.clock, wire.name, callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues), signal);
+    return new GrpcCall(
+      calls,
+      policy.clock,
+      wire.name,
+      callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues),
+      signal,
+    );
   };
 
   /** The headers of every attempt of a call: the method's, the transport's, the caller's, the correlation id. */
@@ -168,7 +178,12 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   };
 
   /** One unary attempt on the wire. */
-  const sendUnary = async (call: GrpcCall, wire: MethodWire, fields: http2.OutgoingHttpHeaders, frame: Uint8Array): Promise<UnaryResponse> => {
+  const sendUnary = async (
+    call: GrpcCall,
+    wire: MethodWire,
+    fields: http2.OutgoingHttpHeaders,
+    frame: Uint8Array,
+  ): Promise<UnaryResponse> => {
     // The usual case opens the stream synchronously: no promise to acquire it.
     const stream = openStreamNow(fields) ?? (await openStreamLater(call, fields));
     const outcome = await exchangeUnary(call, stream, frame, options.readMaxBytes, origin);
@@ -176,7 +191,13 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     try {
       message = wire.parse(outcome.bytes);
     } catch (e) {
-      throw new ConnectError(`failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`, Code.Internal, undefined, undefined, e);
+      throw new ConnectError(
+        `failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`,
+        Code.Internal,
+        undefined,
+        undefined,
+        e,
+      );
     }
     return unaryResponse(wire, message, outcome.header, outcome.trailer);
   };
@@ -195,15 +216,20 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       const message = wire.request(input);
       const frame = envelope(wire.serialize(message));
       const base = callHeaders(wire, header);
-      const attemptChain = options.attemptInterceptors.length === 0 ? undefined : chainInterceptors(options.attemptInterceptors, async (req) => {
-        const unaryReq = req as UnaryRequest;
-        const body = unaryReq.message === message ? frame : envelope(wire.serialize(unaryReq.message));
-        return sendUnary(call, wire, outgoingFromHeaders(unaryReq.header, base), body);
-      });
+      const attemptChain =
+        options.attemptInterceptors.length === 0
+          ? undefined
+          : chainInterceptors(options.attemptInterceptors, async (req) => {
+              const unaryReq = req as UnaryRequest;
+              const body = unaryReq.message === message ? frame : envelope(wire.serialize(unaryReq.message));
+              return sendUnary(call, wire, outgoingFromHeaders(unaryReq.header, base), body);
+            });
       return await runAttempts(call, wire.method, contextValues, base, true, (fields) =>
         attemptChain === undefined
           ? sendUnary(call, wire, fields, frame)
-          : (attemptChain(unaryRequest(wire.method, wire.url, call.signal(), headersFromOutgoing(fields), contextValues, message)) as Promise<UnaryResponse>),
+          : (attemptChain(
+              unaryRequest(wire.method, wire.url, call.signal(), headersFromOutgoing(fields), contextValues, message),
+            ) as Promise<UnaryResponse>),
       );
     } finally {
       call.finish();
@@ -248,16 +274,29 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       const frame = serverStreaming && messages.length === 1 ? envelope(wire.serialize(messages[0]!)) : undefined;
       const retryable = serverStreaming;
       const eligible = retryable && policy.retry !== undefined && isRetryEligible(policy.retry, wire.method, contextValues);
-      const requestsFor = (iterable: AsyncIterable<unknown>) => (frame !== undefined && iterable === input ? { frame } : { input: iterable });
-      const attemptChain = options.attemptInterceptors.length === 0 ? undefined : chainInterceptors(options.attemptInterceptors, async (req) => {
-        const streamReq = req as StreamRequest;
-        return sendStream(call, wire, outgoingFromHeaders(streamReq.header, base), requestsFor(streamReq.message), eligible);
-      });
+      const requestsFor = (iterable: AsyncIterable<unknown>) =>
+        frame !== undefined && iterable === input ? { frame } : { input: iterable };
+      const attemptChain =
+        options.attemptInterceptors.length === 0
+          ? undefined
+          : chainInterceptors(options.attemptInterceptors, async (req) => {
+              const streamReq = req as StreamRequest;
+              return sendStream(call, wire, outgoingFromHeaders(streamReq.header, base), requestsFor(streamReq.message), eligible);
+            });
       const res = await runAttempts(call, wire.method, contextValues, base, retryable, (fields) => {
         const attemptInput = serverStreaming ? (frame !== undefined ? input : iterate(messages)) : input;
         return attemptChain === undefined
           ? sendStream(call, wire, fields, requestsFor(attemptInput), eligible)
-          : (attemptChain(streamRequest(wire.method, wire.url, call.signal(), headersFromOutgoing(fields), contextValues, serverStreaming ? iterate(messages) : input)) as Promise<StreamResponse>);
+          : (attemptChain(
+              streamRequest(
+                wire.method,
+                wire.url,
+                call.signal(),
+                headersFromOutgoing(fields),
+                contextValues,
+                serverStreaming ? iterate(messages) : input,
+              ),
+            ) as Promise<StreamResponse>);
       });
       handedOut = true;
       return { ...res, message: typedMessages(res.message, call, typed) };
@@ -281,8 +320,19 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         if (options.callInterceptors.length === 0) {
           return (await runUnary(wire, signal, timeoutMs, header, input, values)) as UnaryResponse<I, O>;
         }
-        const outer = chainInterceptors(options.callInterceptors, (req) => runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues));
-        return (await outer(unaryRequest(wire.method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, wire.request(input)))) as UnaryResponse<I, O>;
+        const outer = chainInterceptors(options.callInterceptors, (req) =>
+          runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues),
+        );
+        return (await outer(
+          unaryRequest(
+            wire.method,
+            wire.url,
+            signal ?? neverAborted(),
+            callLevelHeaders(wire, timeoutMs, header),
+            values,
+            wire.request(input),
+          ),
+        )) as UnaryResponse<I, O>;
       } catch (e) {
         throw typed(e);
       }
@@ -301,8 +351,12 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         if (options.callInterceptors.length === 0) {
           return (await runStream(wire, signal, timeoutMs, header, input, values)) as StreamResponse<I, O>;
         }
-        const outer = chainInterceptors(options.callInterceptors, (req) => runStream(wire, req.signal, timeoutMs, req.header, (req as StreamRequest).message, req.contextValues));
-        const res = (await outer(streamRequest(wire.method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, input))) as StreamResponse<I, O>;
+        const outer = chainInterceptors(options.callInterceptors, (req) =>
+          runStream(wire, req.signal, timeoutMs, req.header, (req as StreamRequest).message, req.contextValues),
+        );
+        const res = (await outer(
+          streamRequest(wire.method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, input),
+        )) as StreamResponse<I, O>;
         return { ...res, message: typedMessages(res.message, undefined, typed) };
       } catch (e) {
         throw typed(e);
@@ -328,11 +382,6 @@ function marked(set: WeakSet<ConnectError>, error: ConnectError): ConnectError {
   return error;
 }
 
-
-
-
-
-
 /**
  * The request headers call-level interceptors (telemetry, logging) see, as
  * connect's own transports show them: the protocol's headers, the caller's
@@ -345,10 +394,13 @@ function callLevelHeaders(wire: MethodWire, timeoutMs: number | undefined, heade
   return headersFromOutgoing(fields);
 }
 
-
-
 /** The response; its headers become a WHATWG `Headers` only when read (own getters, so a spread keeps them). */
-function unaryResponse(wire: MethodWire, message: Message, rawHeader: http2.IncomingHttpHeaders, rawTrailer: http2.IncomingHttpHeaders): UnaryResponse {
+function unaryResponse(
+  wire: MethodWire,
+  message: Message,
+  rawHeader: http2.IncomingHttpHeaders,
+  rawTrailer: http2.IncomingHttpHeaders,
+): UnaryResponse {
   let header: Headers | undefined;
   let trailer: Headers | undefined;
   return {
@@ -399,7 +451,6 @@ class LazyTrailer {
     return this.value;
   }
 }
-
 
 async function* iterate<T>(items: readonly T[]): AsyncIterable<T> {
   yield* items;

@@ -167,13 +167,7 @@ export function connectionLostError(origin: string, cause?: unknown): ConnectErr
   );
 }
 
-function fromNodeCode(
-  code: string,
-  ownMessage: string,
-  origin: string,
-  message: string,
-  error: unknown,
-): ConnectError | undefined {
+function fromNodeCode(code: string, ownMessage: string, origin: string, message: string, error: unknown): ConnectError | undefined {
   switch (code) {
     case "ERR_HTTP2_STREAM_ERROR":
       // A reset, from the server or from nghttp2 because of what the server sent.

@@ -121,10 +121,7 @@ export function checkEncoding(encoding: string | undefined): ConnectError | unde
     case "deflate":
       return undefined;
     default:
-      return new ConnectError(
-        `unsupported grpc-encoding "${encoding}": this client accepts ${supportedEncodings}`,
-        Code.Internal,
-      );
+      return new ConnectError(`unsupported grpc-encoding "${encoding}": this client accepts ${supportedEncodings}`, Code.Internal);
   }
 }
 

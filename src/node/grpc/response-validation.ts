@@ -22,7 +22,11 @@ export function checkResponseHeaders(header: http2.IncomingHttpHeaders): Connect
     // A proxy's error page has no grpc-status: its HTTP status is all we
     // have. A gRPC server that answers 503 with a grpc-status meant that status.
     if (grpcStatus instanceof ConnectError) return grpcStatus;
-    return new ConnectError(`HTTP ${String(status)}: the server did not answer with gRPC`, codeFromHttpStatus(status ?? 0), metadataFromNode(header));
+    return new ConnectError(
+      `HTTP ${String(status)}: the server did not answer with gRPC`,
+      codeFromHttpStatus(status ?? 0),
+      metadataFromNode(header),
+    );
   }
   const contentType = header["content-type"];
   if (contentType === undefined || !isGrpcContentType(contentType)) {
@@ -64,9 +68,7 @@ export function streamEndError(
   const rstCode = stream.rstCode;
   if (rstCode !== undefined && rstCode !== http2.constants.NGHTTP2_NO_ERROR) return errorFromRstCode(rstCode, origin);
   return new ConnectError(
-    sawHeaders
-      ? `server ${origin} closed the stream without sending trailers`
-      : `server ${origin} closed the stream without a response`,
+    sawHeaders ? `server ${origin} closed the stream without sending trailers` : `server ${origin} closed the stream without a response`,
     Code.Internal,
   );
 }

@@ -84,7 +84,8 @@ export function exchangeUnary(
           return fail(ConnectError.from(e, Code.Internal));
         }
       }
-      if (message === undefined) return fail(new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented));
+      if (message === undefined)
+        return fail(new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented));
       if (extra) return fail(new ConnectError("protocol error: received extra output message for unary method", Code.Unimplemented));
       let bytes = message;
       if ((flags & 1) === 1) {

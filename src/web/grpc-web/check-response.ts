@@ -32,7 +32,10 @@ export function checkResponseHeaders(status: number, header: Headers): ConnectEr
 
 /** The status in the response headers (a Trailers-Only response), with the headers as its metadata. */
 export function readHeaderStatus(header: Headers): ConnectError | null | undefined {
-  return readGrpcStatusFields((name) => header.get(name), () => new Headers(header));
+  return readGrpcStatusFields(
+    (name) => header.get(name),
+    () => new Headers(header),
+  );
 }
 
 /**
@@ -40,7 +43,10 @@ export function readHeaderStatus(header: Headers): ConnectError | null | undefin
  * error's metadata (names the trailer lacks), as connect-es gives them.
  */
 export function readTrailerStatus(trailer: Headers, header: Headers): ConnectError | null | undefined {
-  const status = readGrpcStatusFields((name) => trailer.get(name), () => new Headers(trailer));
+  const status = readGrpcStatusFields(
+    (name) => trailer.get(name),
+    () => new Headers(trailer),
+  );
   if (status instanceof ConnectError) {
     header.forEach((value, name) => {
       if (!status.metadata.has(name)) status.metadata.append(name, value);

@@ -22,7 +22,13 @@ import { isRetryEligible } from "../../interceptors/retry-plan.js";
 import { assertSecureUrl } from "../../interceptors/auth-interceptor.js";
 import { encodeGrpcTimeout } from "../../interceptors/timeout-header.js";
 import { encodeEnvelope } from "../../protocol/encode-envelope.js";
-import { assignHeadersInit, fieldsFromHeaders, type HeaderFields, headersFromFields, headersInitHas } from "../../protocol/header-fields.js";
+import {
+  assignHeadersInit,
+  fieldsFromHeaders,
+  type HeaderFields,
+  headersFromFields,
+  headersInitHas,
+} from "../../protocol/header-fields.js";
 import type { MessageCodec } from "../../protocol/message-codec.js";
 import { checkResponseHeaders } from "./check-response.js";
 import { networkError } from "./fetch-error.js";
@@ -68,7 +74,12 @@ export interface GrpcWebTransport extends Transport {
 export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWebTransport {
   const { policy } = options;
   const calls = new CallRegistry();
-  const wireOf = createWebMethodWires({ baseUrl: options.baseUrl, userAgent: options.userAgent, deadline: policy.deadline, codec: options.codec });
+  const wireOf = createWebMethodWires({
+    baseUrl: options.baseUrl,
+    userAgent: options.userAgent,
+    deadline: policy.deadline,
+    codec: options.codec,
+  });
   const fetchFn = options.fetch;
   let closing: ConnectError | undefined;
   // The token never travels in clear text to a host that is not loopback; checked once.
@@ -85,7 +96,12 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
 
   const frame = (bytes: Uint8Array) => encodeEnvelope(0, bytes);
 
-  const startCall = (wire: WebMethodWire, signal: AbortSignal | undefined, timeoutMs: number | undefined, contextValues: ContextValues): GrpcCall => {
+  const startCall = (
+    wire: WebMethodWire,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    contextValues: ContextValues,
+  ): GrpcCall => {
     if (closing !== undefined) throw closing;
     if (authRefusal !== undefined) throw authRefusal;
     const kind = wire.method.methodKind;
@@ -95,7 +111,13 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
         Code.Unimplemented,
       );
     }
-    return new GrpcCall(calls, policy.clock, wire.name, callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues), signal);
+    return new GrpcCall(
+      calls,
+      policy.clock,
+      wire.name,
+      callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues),
+      signal,
+    );
   };
 
   /** The headers of every attempt of a call: the method's, the transport's, the caller's, the correlation id. */
@@ -160,7 +182,9 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
       return await runAttempts(call, wire.method, contextValues, base, true, (fields) =>
         attemptChain === undefined
           ? sendUnary(call, wire, fields, body)
-          : (attemptChain(unaryRequest(wire.method, wire.url, call.signal(), headersFromFields(fields), contextValues, message)) as Promise<UnaryResponse>),
+          : (attemptChain(
+              unaryRequest(wire.method, wire.url, call.signal(), headersFromFields(fields), contextValues, message),
+            ) as Promise<UnaryResponse>),
       );
     } finally {
       call.finish();
@@ -168,7 +192,13 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
   }
 
   /** One server-streaming attempt: resolves once the response may be handed out. */
-  const sendStream = async (call: GrpcCall, wire: WebMethodWire, fields: HeaderFields, body: Uint8Array, needMessage: boolean): Promise<StreamResponse> => {
+  const sendStream = async (
+    call: GrpcCall,
+    wire: WebMethodWire,
+    fields: HeaderFields,
+    body: Uint8Array,
+    needMessage: boolean,
+  ): Promise<StreamResponse> => {
     const res = await post(call, wire, fields, body);
     const messages = new ResponseMessages(call, wire, res, options.readMaxBytes);
     // While the call may still be retried, a failure before the first message fails the attempt.
@@ -220,7 +250,9 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
       const res = await runAttempts(call, wire.method, contextValues, base, true, (fields) =>
         attemptChain === undefined
           ? sendStream(call, wire, fields, body, eligible)
-          : (attemptChain(streamRequest(wire.method, wire.url, call.signal(), headersFromFields(fields), contextValues, once(message))) as Promise<StreamResponse>),
+          : (attemptChain(
+              streamRequest(wire.method, wire.url, call.signal(), headersFromFields(fields), contextValues, once(message)),
+            ) as Promise<StreamResponse>),
       );
       handedOut = true;
       return { ...res, message: typedMessages(res.message, call, typed) };
@@ -244,8 +276,12 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
         if (options.callInterceptors.length === 0) {
           return (await runUnary(wire, signal, timeoutMs, header, input, values)) as UnaryResponse<I, O>;
         }
-        const outer = chainInterceptors(options.callInterceptors, (req) => runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues));
-        return (await outer(unaryRequest(method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, wire.request(input)))) as UnaryResponse<I, O>;
+        const outer = chainInterceptors(options.callInterceptors, (req) =>
+          runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues),
+        );
+        return (await outer(
+          unaryRequest(method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, wire.request(input)),
+        )) as UnaryResponse<I, O>;
       } catch (e) {
         throw typed(e);
       }
@@ -264,8 +300,12 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
         if (options.callInterceptors.length === 0) {
           return (await runStream(wire, signal, timeoutMs, header, input, values)) as StreamResponse<I, O>;
         }
-        const outer = chainInterceptors(options.callInterceptors, (req) => runStream(wire, req.signal, timeoutMs, req.header, (req as StreamRequest).message, req.contextValues));
-        const res = (await outer(streamRequest(method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, input))) as StreamResponse<I, O>;
+        const outer = chainInterceptors(options.callInterceptors, (req) =>
+          runStream(wire, req.signal, timeoutMs, req.header, (req as StreamRequest).message, req.contextValues),
+        );
+        const res = (await outer(
+          streamRequest(method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, input),
+        )) as StreamResponse<I, O>;
         return { ...res, message: typedMessages(res.message, undefined, typed) };
       } catch (e) {
         throw typed(e);
@@ -295,4 +335,3 @@ function callLevelHeaders(wire: WebMethodWire, timeoutMs: number | undefined, he
 async function* once<T>(item: T): AsyncIterable<T> {
   yield item;
 }
-

@@ -36,7 +36,11 @@ export function createWebMethodWires(settings: WebMethodWireSettings): (method: 
   const { codec } = settings;
   // PROTOCOL-WEB.md: content-type application/grpc-web+proto; x-grpc-web marks
   // the request for proxies; browsers forbid setting user-agent, so x-user-agent.
-  const headers: HeaderFields = { "content-type": `application/grpc-web+${codec.name}`, "x-grpc-web": "1", "x-user-agent": settings.userAgent };
+  const headers: HeaderFields = {
+    "content-type": `application/grpc-web+${codec.name}`,
+    "x-grpc-web": "1",
+    "x-user-agent": settings.userAgent,
+  };
   return (method) => {
     let wire = cache.get(method);
     if (wire === undefined) {

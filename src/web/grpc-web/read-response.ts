@@ -12,7 +12,12 @@ type Message = MessageShape<DescMessage>;
  * with the status (PROTOCOL-WEB.md). The headers already passed
  * checkResponseHeaders. Error codes follow connect-es's gRPC-Web client.
  */
-export async function readUnary(call: GrpcCall, wire: WebMethodWire, res: Response, readMaxBytes: number): Promise<{ message: Message; trailer: Headers }> {
+export async function readUnary(
+  call: GrpcCall,
+  wire: WebMethodWire,
+  res: Response,
+  readMaxBytes: number,
+): Promise<{ message: Message; trailer: Headers }> {
   const frames = new ResponseFrames(call, res.body, readMaxBytes, wire.url);
   try {
     let message: Message | undefined;
@@ -24,7 +29,8 @@ export async function readUnary(call: GrpcCall, wire: WebMethodWire, res: Respon
         continue;
       }
       if (trailer !== undefined) throw new ConnectError("protocol error: received a message after the trailer", Code.Internal);
-      if (message !== undefined) throw new ConnectError("protocol error: received extra output message for unary method", Code.Unimplemented);
+      if (message !== undefined)
+        throw new ConnectError("protocol error: received extra output message for unary method", Code.Unimplemented);
       message = parseMessage(wire, f);
     }
     if (trailer === undefined) {
@@ -139,6 +145,12 @@ function parseMessage(wire: WebMethodWire, f: Frame): Message {
   try {
     return wire.parse(f.data);
   } catch (e) {
-    throw new ConnectError(`failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`, Code.Internal, undefined, undefined, e);
+    throw new ConnectError(
+      `failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`,
+      Code.Internal,
+      undefined,
+      undefined,
+      e,
+    );
   }
 }

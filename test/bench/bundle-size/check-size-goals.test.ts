@@ -28,6 +28,8 @@ describe("checkSizeGoals", () => {
 
 describe("describeGoalMiss", () => {
   it("names the app, its ratio, the baseline and the goal", () => {
-    expect(describeGoalMiss({ app: "bare", baseline: "base", ratio: 0.8123, goal: 0.75 })).toBe("bare gzip is 0.812× base, above its goal of 0.75×");
+    expect(describeGoalMiss({ app: "bare", baseline: "base", ratio: 0.8123, goal: 0.75 })).toBe(
+      "bare gzip is 0.812× base, above its goal of 0.75×",
+    );
   });
 });

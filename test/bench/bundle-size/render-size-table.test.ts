@@ -28,9 +28,7 @@ describe("renderSizeTable", () => {
 describe("spliceSizeTable", () => {
   it("replaces what lies between the markers", () => {
     const readme = "intro\n<!-- bundle-size-table:start -->\nold\n<!-- bundle-size-table:end -->\nafter\n";
-    expect(spliceSizeTable(readme, "new")).toBe(
-      "intro\n<!-- bundle-size-table:start -->\nnew\n<!-- bundle-size-table:end -->\nafter\n",
-    );
+    expect(spliceSizeTable(readme, "new")).toBe("intro\n<!-- bundle-size-table:start -->\nnew\n<!-- bundle-size-table:end -->\nafter\n");
   });
 
   it("throws when the markers are missing", () => {

@@ -18,7 +18,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const run = (job: ChildJob, timeoutMs = 15_000) =>
-  runNodeChild({ label: `stack ${job.stack}`, nodeArgs: [join(buildDir, "bench/child/bench-child.js"), JSON.stringify(job)], cpu: undefined, timeoutMs });
+  runNodeChild({
+    label: `stack ${job.stack}`,
+    nodeArgs: [join(buildDir, "bench/child/bench-child.js"), JSON.stringify(job)],
+    cpu: undefined,
+    timeoutMs,
+  });
 
 describe("a compiled bench child", () => {
   it("runs its scenarios with plain node and prints one JSON result per scenario", async () => {
@@ -26,7 +31,16 @@ describe("a compiled bench child", () => {
       stack: "raw-http2",
       baseUrl: server.url,
       scenarios: [
-        { kind: "unary", name: "unary-small-c16", size: "small", concurrency: 16, warmupMs: 20, durationMs: 50, minCalls: 100, maxDurationMs: 2_000 },
+        {
+          kind: "unary",
+          name: "unary-small-c16",
+          size: "small",
+          concurrency: 16,
+          warmupMs: 20,
+          durationMs: 50,
+          minCalls: 100,
+          maxDurationMs: 2_000,
+        },
         { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: 10, warmupMs: 20, durationMs: 50, minCalls: 3, maxDurationMs: 2_000 },
       ],
     });
@@ -50,7 +64,9 @@ describe("a compiled bench child", () => {
     const job: ChildJob = {
       stack: "raw-http2",
       baseUrl: "http://127.0.0.1:1",
-      scenarios: [{ kind: "unary", name: "unary-1k-c1", size: "1k", concurrency: 1, warmupMs: 10, durationMs: 10, minCalls: 1, maxDurationMs: 10 }],
+      scenarios: [
+        { kind: "unary", name: "unary-1k-c1", size: "1k", concurrency: 1, warmupMs: 10, durationMs: 10, minCalls: 1, maxDurationMs: 10 },
+      ],
     };
     await expect(run(job)).rejects.toThrow(/^stack raw-http2, scenario unary-1k-c1: Error: .*ECONNREFUSED/);
   });
@@ -59,7 +75,18 @@ describe("a compiled bench child", () => {
     const job: ChildJob = {
       stack: "raw-http2",
       baseUrl: server.url,
-      scenarios: [{ kind: "unary", name: "unary-small-c1", size: "small", concurrency: 1, warmupMs: 10, durationMs: 5_000, minCalls: 1, maxDurationMs: 5_000 }],
+      scenarios: [
+        {
+          kind: "unary",
+          name: "unary-small-c1",
+          size: "small",
+          concurrency: 1,
+          warmupMs: 10,
+          durationMs: 5_000,
+          minCalls: 1,
+          maxDurationMs: 5_000,
+        },
+      ],
     };
     await expect(run(job, 500)).rejects.toThrow("stack raw-http2: no result within 500 ms, killed");
   });

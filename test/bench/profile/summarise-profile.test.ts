@@ -71,7 +71,13 @@ describe("summariseProfile", () => {
 });
 
 describe("renderProfileSummary and renderProfileComparison", () => {
-  const run = (stack: string, ops: number): ProfiledRun => ({ stack, scenario: "unary-small-c16", ops, file: `${stack}.cpuprofile`, summary: summariseProfile(profile) });
+  const run = (stack: string, ops: number): ProfiledRun => ({
+    stack,
+    scenario: "unary-small-c16",
+    ops,
+    file: `${stack}.cpuprofile`,
+    summary: summariseProfile(profile),
+  });
 
   it("put self time per operation by group and function", () => {
     const text = renderProfileSummary(run("ours-full", 10));

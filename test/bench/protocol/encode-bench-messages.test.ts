@@ -10,7 +10,15 @@ import {
   WatchUsersRequestSchema,
   WatchUsersResponseSchema,
 } from "../../../gen/user/v1/user_service_pb.js";
-import { BULK_CREATE_REQUEST, MESSAGE_SIZES, parseWatchUserId, sizeOfUserId, streamUserId, SYNC_REQUEST, unaryUserId } from "../../../bench/protocol/bench-messages.js";
+import {
+  BULK_CREATE_REQUEST,
+  MESSAGE_SIZES,
+  parseWatchUserId,
+  sizeOfUserId,
+  streamUserId,
+  SYNC_REQUEST,
+  unaryUserId,
+} from "../../../bench/protocol/bench-messages.js";
 import {
   encodeBulkCreateUsersRequest,
   encodeBulkCreateUsersResponse,
@@ -27,10 +35,17 @@ import { readFirstStringField } from "../../../bench/protocol/proto-writer.js";
 describe("the hand-encoded bench messages", () => {
   it("are byte for byte what protobuf-es writes for the requests the other stacks send", () => {
     for (const size of MESSAGE_SIZES) {
-      expect(encodeGetUserRequest(size)).toEqual(Buffer.from(toBinary(GetUserRequestSchema, create(GetUserRequestSchema, { userId: unaryUserId(size) }))));
+      expect(encodeGetUserRequest(size)).toEqual(
+        Buffer.from(toBinary(GetUserRequestSchema, create(GetUserRequestSchema, { userId: unaryUserId(size) }))),
+      );
     }
-    expect(encodeBulkCreateUsersRequest()).toEqual(Buffer.from(toBinary(BulkCreateUsersRequestSchema, create(BulkCreateUsersRequestSchema, BULK_CREATE_REQUEST))));
-    const sync = create(SyncUsersRequestSchema, { user: { id: SYNC_REQUEST.userId, name: SYNC_REQUEST.name }, updateMask: { paths: ["name"] } });
+    expect(encodeBulkCreateUsersRequest()).toEqual(
+      Buffer.from(toBinary(BulkCreateUsersRequestSchema, create(BulkCreateUsersRequestSchema, BULK_CREATE_REQUEST))),
+    );
+    const sync = create(SyncUsersRequestSchema, {
+      user: { id: SYNC_REQUEST.userId, name: SYNC_REQUEST.name },
+      updateMask: { paths: ["name"] },
+    });
     expect(encodeSyncUsersRequest()).toEqual(Buffer.from(toBinary(SyncUsersRequestSchema, sync)));
     const watch = create(WatchUsersRequestSchema, { userIds: [streamUserId(1000)] });
     expect(encodeWatchUsersRequest(streamUserId(1000))).toEqual(Buffer.from(toBinary(WatchUsersRequestSchema, watch)));
@@ -53,7 +68,13 @@ describe("the hand-encoded bench messages", () => {
     expect(fromBinary(BulkCreateUsersResponseSchema, encodeBulkCreateUsersResponse(0)).createdCount).toBe(0);
     const sync = fromBinary(SyncUsersResponseSchema, encodeSyncUsersResponse(3));
     expect(sync.index).toBe(3n);
-    expect(equals(SyncUsersResponseSchema, fromBinary(SyncUsersResponseSchema, encodeSyncUsersResponse(0)), create(SyncUsersResponseSchema, { user }))).toBe(true);
+    expect(
+      equals(
+        SyncUsersResponseSchema,
+        fromBinary(SyncUsersResponseSchema, encodeSyncUsersResponse(0)),
+        create(SyncUsersResponseSchema, { user }),
+      ),
+    ).toBe(true);
   });
 
   it("carry what the server reads back from the first string field", () => {

@@ -17,7 +17,15 @@ function storeWith(samples: Samples, scenario = "cold-start", metric = "coldStar
 
 /** One sample of `value` for every stack, with `overrides`. */
 function everyStack(value: number, overrides: Partial<Record<StackName, number>> = {}): Samples {
-  const all = { "ours-full": value, "ours-bare": value, "connect-node": value, "grpc-js": value, "grpc-js-full": value, "raw-http2": value, ...overrides };
+  const all = {
+    "ours-full": value,
+    "ours-bare": value,
+    "connect-node": value,
+    "grpc-js": value,
+    "grpc-js-full": value,
+    "raw-http2": value,
+    ...overrides,
+  };
   return Object.fromEntries(Object.entries(all).map(([stack, v]) => [stack, [v]]));
 }
 
@@ -37,7 +45,16 @@ const bundles = {
 
 describe("collectResults", () => {
   it("summarises each stack's samples and divides its median by grpc-js's, raw's, grpc-js-full's and ours-bare's", () => {
-    const rows = collectResults(storeWith({ "ours-full": [100, 120, 110], "ours-bare": [88], "grpc-js": [50, 60, 55], "grpc-js-full": [44], "raw-http2": [20, 22, 22] }), ["cold-start"]);
+    const rows = collectResults(
+      storeWith({
+        "ours-full": [100, 120, 110],
+        "ours-bare": [88],
+        "grpc-js": [50, 60, 55],
+        "grpc-js-full": [44],
+        "raw-http2": [20, 22, 22],
+      }),
+      ["cold-start"],
+    );
     expect(rows).toHaveLength(1);
     const ours = rows[0]!.stacks["ours-full"]!;
     expect(ours).toMatchObject({ median: 110, min: 100, max: 120, n: 3, samples: [100, 120, 110] });
@@ -56,12 +73,16 @@ describe("collectResults", () => {
 
 describe("renderTable", () => {
   it("writes median, spread and both ratios per cell, marks missing figures and adds the bundles", () => {
-    const rows = collectResults(storeWith({ "ours-full": [100, 120, 110], "grpc-js": [50, 60, 55], "raw-http2": [20, 22, 22] }), ["cold-start"]);
+    const rows = collectResults(storeWith({ "ours-full": [100, 120, 110], "grpc-js": [50, 60, 55], "raw-http2": [20, 22, 22] }), [
+      "cold-start",
+    ]);
     const lines = renderTable({ title: "t", lines: ["machine"] }, rows, bundles).split("\n");
     expect(lines).toContain(
       "| cold-start | ms to first call ↓ | 110 ±9% · 2.00g · 5.00r | **missing** | **missing** | 55.0 ±9% · 2.50r | **missing** | 22.0 ±5% · 0.40g | 2.00× |  | **missing** | **missing** |",
     );
-    expect(lines).toContain("| web bundle | gzip B ↓ | 40.0 · 1.25cw | 38.0 · 1.19cw | 32.0 (connect-web-baseline) | n/a | n/a | n/a |  |  |  |  |");
+    expect(lines).toContain(
+      "| web bundle | gzip B ↓ | 40.0 · 1.25cw | 38.0 · 1.19cw | 32.0 (connect-web-baseline) | n/a | n/a | n/a |  |  |  |  |",
+    );
   });
 
   it("puts ours-full against grpc-js, grpc-js-full and ours-bare in columns of their own", () => {
@@ -75,7 +96,11 @@ describe("renderTable", () => {
 
   it("flags ours-full ÷ ours-bare beyond 1.25× a cost or below 1/1.25 of a rate", () => {
     const render = (metric: string, oursFull: number) =>
-      renderTable({ title: "t", lines: [] }, collectResults(storeWith(everyStack(100, { "ours-full": oursFull }), "unary-small-c16", metric), ["unary-small-c16"]), undefined);
+      renderTable(
+        { title: "t", lines: [] },
+        collectResults(storeWith(everyStack(100, { "ours-full": oursFull }), "unary-small-c16", metric), ["unary-small-c16"]),
+        undefined,
+      );
     expect(lineOf(render("cpuUsPerCall", 126), "unary-small-c16", "CPU µs/call")).toMatch(/\| \*\*1\.26×\*\* ✗ \|$/);
     expect(lineOf(render("cpuUsPerCall", 125), "unary-small-c16", "CPU µs/call")).toMatch(/\| 1\.25× \|$/);
     expect(lineOf(render("callsPerSec", 79), "unary-small-c16", "calls/s")).toMatch(/\| \*\*0\.79×\*\* ✗ \|$/);
@@ -95,7 +120,11 @@ describe("renderTable", () => {
     const store = storeWith(everyStack(100, { "ours-full": 60, "ours-bare": 50, "grpc-js-full": 120 }), "unary-small-c16", "cpuUsPerCall");
     storeWith(everyStack(100, { "ours-full": 130 }), "unary-small-c128", "callsPerSec", store);
     storeWith(everyStack(100, { "ours-full": 110 }), "server-stream", "msgsPerSec", store);
-    const lines = renderTable({ title: "t", lines: [] }, collectResults(store, ["unary-small-c16", "unary-small-c128", "server-stream"]), undefined).split("\n");
+    const lines = renderTable(
+      { title: "t", lines: [] },
+      collectResults(store, ["unary-small-c16", "unary-small-c128", "server-stream"]),
+      undefined,
+    ).split("\n");
     expect(lines).toContain("| CPU per call, c16 | unary-small-c16 | cpuUsPerCall | grpc-js | 0.60 | ≤ 0.75 | ✓ met | 0.50 |");
     expect(lines).toContain("| CPU per call, c128 | unary-small-c128 | cpuUsPerCall | grpc-js | **missing** | ≤ 0.75 | **missing** |  |");
     expect(lines).toContain("| calls/s, c128 | unary-small-c128 | callsPerSec | grpc-js | 1.30 | ≥ 1.25 | ✓ met | 1.30 |");
@@ -110,10 +139,18 @@ describe("renderTable", () => {
     s.add("ours-full", { scenario: "unary-small-c1", metrics: { callsPerSec: 50, windowCalls: 80, minCallsMet: 0 }, ops: 1 });
     s.add("ours-full", { scenario: "unary-small-c1", metrics: { callsPerSec: 60, windowCalls: 100, minCallsMet: 1 }, ops: 1 });
     s.add("grpc-js", { scenario: "unary-small-c1", metrics: { callsPerSec: 90, windowCalls: 200, minCallsMet: 1 }, ops: 1 });
-    s.add("grpc-js", { scenario: "open-streams", metrics: { heapBytesPerStream: 9_000, streamsOpened: 7_412, allStreamsOpened: 0 }, ops: 1 });
+    s.add("grpc-js", {
+      scenario: "open-streams",
+      metrics: { heapBytesPerStream: 9_000, streamsOpened: 7_412, allStreamsOpened: 0 },
+      ops: 1,
+    });
     const text = renderTable({ title: "t", lines: [] }, collectResults(s, ["unary-small-c1", "open-streams"]), undefined);
-    expect(text).toContain("- unary-small-c1: the window reached its time bound before its minimum of calls (ours-full: 1 of 2 runs, median 90 calls).");
-    expect(text).toContain("- open-streams: not every stream opened within the time bound (grpc-js: 1 of 1 runs, median 7,412 streams); the figures are per stream that opened.");
+    expect(text).toContain(
+      "- unary-small-c1: the window reached its time bound before its minimum of calls (ours-full: 1 of 2 runs, median 90 calls).",
+    );
+    expect(text).toContain(
+      "- open-streams: not every stream opened within the time bound (grpc-js: 1 of 1 runs, median 7,412 streams); the figures are per stream that opened.",
+    );
     expect(text).not.toContain("grpc-js: 0 of");
   });
 
@@ -123,12 +160,23 @@ describe("renderTable", () => {
       s.add(stack, { scenario: "latency-small", metrics: { p99Ms: 9, windowCalls: 90, minCallsMet: 0 }, ops: 1 });
     }
     const text = renderTable({ title: "t", lines: [] }, collectResults(s, ["latency-small"]), undefined);
-    expect(text).toContain("- latency-small: the window reached its time bound before its minimum of calls (every stack: 1 of 1 runs, median 90 calls).");
+    expect(text).toContain(
+      "- latency-small: the window reached its time bound before its minimum of calls (every stack: 1 of 1 runs, median 90 calls).",
+    );
   });
 });
 
 describe("formatFigure", () => {
   it("keeps three significant digits with k and M", () => {
-    expect([0, 0.0123, 28.14, 512, 1234.4, 25_912, 999_999, 3_020_000].map(formatFigure)).toEqual(["0", "0.0123", "28.1", "512", "1,234", "25.9k", "1.00M", "3.02M"]);
+    expect([0, 0.0123, 28.14, 512, 1234.4, 25_912, 999_999, 3_020_000].map(formatFigure)).toEqual([
+      "0",
+      "0.0123",
+      "28.1",
+      "512",
+      "1,234",
+      "25.9k",
+      "1.00M",
+      "3.02M",
+    ]);
   });
 });

@@ -7,16 +7,19 @@ const hasWindow = (s: ScenarioSpec): s is ScenarioSpec & WindowSpec => "maxDurat
 const rates = { small: 1_000, "1k": 100, "64k": 10 };
 
 describe("the bench plan", () => {
-  it.each(["full", "quick"] as const)("gives every closed-loop window of %s mode a minimum of calls and an upper bound above its duration", (mode) => {
-    const windows = throughputFamilies(mode)
-      .flatMap((f) => f.scenarios)
-      .filter(hasWindow);
-    expect(windows).toHaveLength(12);
-    for (const spec of windows) {
-      expect(spec.minCalls, spec.name).toBeGreaterThan(0);
-      expect(spec.maxDurationMs, spec.name).toBeGreaterThan(spec.durationMs);
-    }
-  });
+  it.each(["full", "quick"] as const)(
+    "gives every closed-loop window of %s mode a minimum of calls and an upper bound above its duration",
+    (mode) => {
+      const windows = throughputFamilies(mode)
+        .flatMap((f) => f.scenarios)
+        .filter(hasWindow);
+      expect(windows).toHaveLength(12);
+      for (const spec of windows) {
+        expect(spec.minCalls, spec.name).toBeGreaterThan(0);
+        expect(spec.maxDurationMs, spec.name).toBeGreaterThan(spec.durationMs);
+      }
+    },
+  );
 
   it("bounds each child by twice its windows' upper bounds", () => {
     const unary = throughputFamilies("quick").find((f) => f.name === "unary")!;
@@ -26,7 +29,9 @@ describe("the bench plan", () => {
 
   it("makes a fixed-rate window long enough for the minimum of calls, within its bounds", () => {
     const s = MODE_SETTINGS.full.latency;
-    const durations = latencyFamily("full", rates).scenarios.map((spec) => (spec.kind === "latency" ? [spec.durationMs, spec.minCalls] : []));
+    const durations = latencyFamily("full", rates).scenarios.map((spec) =>
+      spec.kind === "latency" ? [spec.durationMs, spec.minCalls] : [],
+    );
     // 800 calls at 1,000/s take 800 ms; at 100/s 8 s, cut to the 4 s bound (400 calls, reported short).
     expect(durations).toEqual([
       [Math.max(s.minDurationMs, 800), 800],

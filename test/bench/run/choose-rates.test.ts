@@ -15,7 +15,11 @@ describe("chooseRates", () => {
     const stacks: StackName[] = ["ours-full", "grpc-js"];
     const sizes = ["small", "1k", "64k"] as const;
     for (const size of sizes) {
-      for (const [c, ours, grpc] of [[1, 1000, 3000], [16, 4000, 9000], [128, 3500, 12000]] as const) {
+      for (const [c, ours, grpc] of [
+        [1, 1000, 3000],
+        [16, 4000, 9000],
+        [128, 3500, 12000],
+      ] as const) {
         store.add("ours-full", { scenario: `unary-${size}-c${c}`, metrics: { callsPerSec: ours }, ops: 1 });
         store.add("grpc-js", { scenario: `unary-${size}-c${c}`, metrics: { callsPerSec: grpc }, ops: 1 });
       }

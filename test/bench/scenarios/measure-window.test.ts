@@ -52,6 +52,8 @@ describe("measureWindow", () => {
   });
 
   it("refuses an upper bound below the duration", async () => {
-    await expect(measureWindow(async () => 1, 1, { durationMs: 100, maxDurationMs: 50 })).rejects.toThrow("maxDurationMs (50) must be at least durationMs (100)");
+    await expect(measureWindow(async () => 1, 1, { durationMs: 100, maxDurationMs: 50 })).rejects.toThrow(
+      "maxDurationMs (50) must be at least durationMs (100)",
+    );
   });
 });

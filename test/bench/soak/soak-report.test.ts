@@ -68,11 +68,19 @@ describe("checkSoakGoals", () => {
     ["a phantom call", { phantomActiveCalls: 3 }, /3 phantom active calls/],
     ["a slow close", { closeMs: 5000 }, /close\(\) took 5000 ms/],
     ["a socket left", { socketsAfterClose: 1, lingeringSockets: ["1 -> 2 (open)"] }, /1 sockets still open after close\(\): 1 -> 2/],
-    ["a proxy link left", { proxyConnectionsOpenAfterClose: 1, proxyLinksAfterClose: ["client port 9"] }, /proxy still holds 1 client connections/],
+    [
+      "a proxy link left",
+      { proxyConnectionsOpenAfterClose: 1, proxyLinksAfterClose: ["client port 9"] },
+      /proxy still holds 1 client connections/,
+    ],
     ["a heap that grew", { heapGrowthBytes: 7 * 1024 * 1024 }, /heap grew by 7\.00 MiB/],
     ["too few recovered", { idempotentRecovered: 4949 }, /only 98\.98% of fault-hit idempotent calls recovered at maxAttempts 4/],
     ["nothing hit", { idempotentHit: 0, idempotentRecovered: 0 }, /no idempotent call was hit/],
-    ["a watch that ended", { watches: [watch({ endedEarly: "Unavailable: gone", reachedEnd: false })] }, /watch 0 ended: Unavailable: gone/],
+    [
+      "a watch that ended",
+      { watches: [watch({ endedEarly: "Unavailable: gone", reachedEnd: false })] },
+      /watch 0 ended: Unavailable: gone/,
+    ],
     ["a watch with a gap", { watches: [watch({ gaps: 1 })] }, /watch 0 had 1 gaps/],
     ["no watch interrupted", { watches: [watch({ resumes: 0 })] }, /no watch was interrupted/],
   ])("misses a goal for %s", (_, over, expected) => {

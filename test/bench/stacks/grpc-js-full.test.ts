@@ -58,7 +58,14 @@ describe("the grpc-js-full stack", () => {
     const ours = await extrasOf("ours-full");
     const grpcJsFull = await extrasOf("grpc-js-full");
     expect(grpcJsFull.map((c) => c.path)).toEqual(ours.map((c) => c.path));
-    expect(ours.map((c) => c.path)).toEqual([PATHS.getUser, PATHS.getUser, PATHS.watchUsers, PATHS.bulkCreateUsers, PATHS.syncUsers, PATHS.watchUsers]);
+    expect(ours.map((c) => c.path)).toEqual([
+      PATHS.getUser,
+      PATHS.getUser,
+      PATHS.watchUsers,
+      PATHS.bulkCreateUsers,
+      PATHS.syncUsers,
+      PATHS.watchUsers,
+    ]);
     for (const [i, call] of grpcJsFull.entries()) {
       const theirs = ours[i]!;
       expect(call.authorization, call.path).toBe(theirs.authorization);

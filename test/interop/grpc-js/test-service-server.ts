@@ -72,9 +72,7 @@ export async function startGrpcJsTestServer(): Promise<GrpcJsTestServer> {
     HalfDuplexCall: (call: grpc.ServerDuplexStream<StreamingOutputCallRequest, unknown>) => duplexCall(call, true),
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
-      error ? reject(error) : resolve(bound),
-    );
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
   return {
     port,

@@ -69,8 +69,6 @@ describe("the connect timeout", () => {
     expect(error.rawMessage).toMatch(new RegExp(`^cannot connect to ${url}: .*ECONNREFUSED`));
     expect(performance.now() - started).toBeLessThan(500);
     expect(transport.state()).toBe("transient_failure");
-    expect(transport.endpoints()).toEqual([
-      { origin: url, state: "transient_failure", serving: undefined, lastError: error.rawMessage },
-    ]);
+    expect(transport.endpoints()).toEqual([{ origin: url, state: "transient_failure", serving: undefined, lastError: error.rawMessage }]);
   });
 });

@@ -76,10 +76,7 @@ describe("closing the Node transport", () => {
 
   it("lets calls in flight finish within the grace period, refuses new ones at once and cancels the rest at its end", async () => {
     const graceMs = 1000;
-    const { s, faults } = await startFaulty([
-      fault.stall("GetUser", { ms: 300 }),
-      fault.stall("ListUsers", { ms: 10_000 }),
-    ]);
+    const { s, faults } = await startFaulty([fault.stall("GetUser", { ms: 300 }), fault.stall("ListUsers", { ms: 10_000 })]);
     const baseline = countOpenHandles();
     transport = createTransport({ baseUrl: s.url, auth: TEST_TOKEN });
     const users = createClient(UserService, transport);
@@ -87,7 +84,10 @@ describe("closing the Node transport", () => {
 
     const inFlight = Array.from({ length: 20 }, () => users.getUser({ userId: user!.id }));
     const stalled = rejection(users.listUsers({}, { timeoutMs: 30_000 }));
-    await eventually(() => faults.attemptsOf("GetUser").length === 20 && faults.attemptsOf("ListUsers").length === 1, "every call to reach the server");
+    await eventually(
+      () => faults.attemptsOf("GetUser").length === 20 && faults.attemptsOf("ListUsers").length === 1,
+      "every call to reach the server",
+    );
 
     const closeStarted = performance.now();
     const since = () => Math.round(performance.now() - closeStarted);
@@ -127,7 +127,9 @@ describe("closing the Node transport", () => {
       const s = await startServer();
       try {
         const run = await runChild(s.url, "close", 2000);
-        console.log(`child with close(): exit code ${run.code}, work done after ${run.doneMs} ms, exited ${run.lingerMs} ms later${run.killed ? " (killed)" : ""}`);
+        console.log(
+          `child with close(): exit code ${run.code}, work done after ${run.doneMs} ms, exited ${run.lingerMs} ms later${run.killed ? " (killed)" : ""}`,
+        );
         expect(run.stderr).toBe("");
         expect(run.killed).toBe(false);
         expect(run.code).toBe(0);
@@ -141,7 +143,9 @@ describe("closing the Node transport", () => {
       const s = await startServer();
       try {
         const run = await runChild(s.url, "idle", 2000);
-        console.log(`child without close(): exit code ${run.code}, work done after ${run.doneMs} ms, exited ${run.lingerMs} ms later${run.killed ? " (killed)" : ""}`);
+        console.log(
+          `child without close(): exit code ${run.code}, work done after ${run.doneMs} ms, exited ${run.lingerMs} ms later${run.killed ? " (killed)" : ""}`,
+        );
         expect(run.stderr).toBe("");
         expect(run.killed).toBe(false);
         expect(run.code).toBe(0);

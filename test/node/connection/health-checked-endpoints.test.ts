@@ -111,7 +111,9 @@ describe("health-checked endpoints (gRFC A17)", () => {
     const begin = performance.now();
     const error = await rejection(users.listUsers({}));
     const ms = Math.round(performance.now() - begin);
-    console.log(`every endpoint NOT_SERVING: the call failed after ${ms} ms (retries included) with ${Code[error.code]} "${error.message}"; transport ${transport.state()}`);
+    console.log(
+      `every endpoint NOT_SERVING: the call failed after ${ms} ms (retries included) with ${Code[error.code]} "${error.message}"; transport ${transport.state()}`,
+    );
     // As gRPC's round robin: no serving endpoint is a transient failure, not a
     // reason to hold the call until its deadline (5 s for a read).
     expect(Code[error.code]).toBe("Unavailable");
@@ -127,9 +129,14 @@ describe("health-checked endpoints (gRFC A17)", () => {
     // `serving: false` also means "no answer yet"; a call fails only once both answers are in.
     await rejection(createClient(UserService, transport).listUsers({}));
     const endpoints = transport.endpoints();
-    console.log(`every endpoint NOT_SERVING: transport ${transport.state()}, endpoints ${endpoints.map((e) => `${e.state} serving=${e.serving}`).join(", ")}`);
+    console.log(
+      `every endpoint NOT_SERVING: transport ${transport.state()}, endpoints ${endpoints.map((e) => `${e.state} serving=${e.serving}`).join(", ")}`,
+    );
     // Each endpoint keeps its connectivity and shows the health answer apart.
-    expect(endpoints.map((e) => [e.state, e.serving])).toEqual([["ready", false], ["ready", false]]);
+    expect(endpoints.map((e) => [e.state, e.serving])).toEqual([
+      ["ready", false],
+      ["ready", false],
+    ]);
     // gRFC A17: a NOT_SERVING answer puts the subchannel in TRANSIENT_FAILURE;
     // "connecting" would tell a waitForReady-style caller that help is on its way.
     expect(transport.state()).toBe("transient_failure");

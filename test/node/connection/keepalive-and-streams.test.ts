@@ -53,7 +53,13 @@ describe("keepalive PINGs", () => {
     running = await startServer();
     const { port } = new URL(running.url);
     proxy = await startTcpProxy({ target: { host: "127.0.0.1", port: Number(port) } });
-    const transport = createTransport({ baseUrl: proxy.url, auth: TEST_TOKEN, keepaliveIntervalMs: 100, keepaliveTimeoutMs: 150, retry: false });
+    const transport = createTransport({
+      baseUrl: proxy.url,
+      auth: TEST_TOKEN,
+      keepaliveIntervalMs: 100,
+      keepaliveTimeoutMs: 150,
+      retry: false,
+    });
     transports.push(transport);
     const users = createClient(UserService, transport);
     await users.listUsers({});

@@ -53,7 +53,10 @@ describe("round robin over a list of endpoints", () => {
     const total = all.map((s) => s.calls());
     const afterStop = total.map((n, i) => n - beforeStop[i]!);
     // The stopped endpoint first drains (GOAWAY), then fails to reconnect: it must not read as ready.
-    await eventually(() => transport!.endpoints().find((e) => e.origin === b!.url)?.state !== "ready", "the stopped endpoint to leave ready");
+    await eventually(
+      () => transport!.endpoints().find((e) => e.origin === b!.url)?.state !== "ready",
+      "the stopped endpoint to leave ready",
+    );
     const endpoints = transport.endpoints();
     await transport.close();
     await waitForNoLeakedHandles(baseline);

@@ -52,37 +52,41 @@ describe("the gRPC transport under GOAWAY churn", () => {
     ["retry: false", false],
     ["retries on", undefined],
   ] as const) {
-    it(`loses none of ${CALLS} calls from ${CALLERS} callers while the server sends GOAWAY every ${EVERY_STREAMS} streams and refuses the racing streams, with ${policy}`, async () => {
-      server = await startGoawayServer({ mode: "racing", everyStreams: EVERY_STREAMS });
-      const baseline = countOpenHandles();
-      transport = createTransport({ baseUrl: server.url, ...(retry === false && { retry }) });
-      const health = createClient(Health, transport);
-      const check = async () => {
-        const res = await health.check({ service: "" });
-        if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${res.status}, want SERVING`);
-      };
+    it(
+      `loses none of ${CALLS} calls from ${CALLERS} callers while the server sends GOAWAY every ${EVERY_STREAMS} streams and refuses the racing streams, with ${policy}`,
+      async () => {
+        server = await startGoawayServer({ mode: "racing", everyStreams: EVERY_STREAMS });
+        const baseline = countOpenHandles();
+        transport = createTransport({ baseUrl: server.url, ...(retry === false && { retry }) });
+        const health = createClient(Health, transport);
+        const check = async () => {
+          const res = await health.check({ service: "" });
+          if (res.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health status ${res.status}, want SERVING`);
+        };
 
-      const run = await runLoad({ calls: CALLS, concurrency: CALLERS, call: check });
-      const goaways = server.goawaysSent();
-      const refused = server.streamsRefused();
-      const served = server.streamsServed();
-      const sessions = server.sessionsOpened();
-      await transport.close();
-      await waitForNoLeakedHandles(baseline);
-      console.log(
-        `goaway churn, ${policy}: ${run.failed} of ${CALLS} calls failed in ${run.ms} ms; ` +
-          `${goaways} GOAWAYs, ${refused} streams refused, ${served} served, ${sessions} sessions` +
-          (run.errors.length > 0 ? `; first errors: ${run.errors.join(" | ")}` : ""),
-      );
+        const run = await runLoad({ calls: CALLS, concurrency: CALLERS, call: check });
+        const goaways = server.goawaysSent();
+        const refused = server.streamsRefused();
+        const served = server.streamsServed();
+        const sessions = server.sessionsOpened();
+        await transport.close();
+        await waitForNoLeakedHandles(baseline);
+        console.log(
+          `goaway churn, ${policy}: ${run.failed} of ${CALLS} calls failed in ${run.ms} ms; ` +
+            `${goaways} GOAWAYs, ${refused} streams refused, ${served} served, ${sessions} sessions` +
+            (run.errors.length > 0 ? `; first errors: ${run.errors.join(" | ")}` : ""),
+        );
 
-      expect(run.failed, run.errors.join("\n")).toBe(0);
-      expect(run.ok).toBe(CALLS);
-      // The churn really happened, or passing proves nothing.
-      expect(goaways).toBeGreaterThanOrEqual(MIN_GOAWAYS);
-      expect(refused).toBeGreaterThanOrEqual(MIN_REFUSED);
-      // A refused stream never reaches the handler: each call was served exactly once.
-      expect(served).toBe(CALLS);
-    }, CHURN_TIMEOUT_MS);
+        expect(run.failed, run.errors.join("\n")).toBe(0);
+        expect(run.ok).toBe(CALLS);
+        // The churn really happened, or passing proves nothing.
+        expect(goaways).toBeGreaterThanOrEqual(MIN_GOAWAYS);
+        expect(refused).toBeGreaterThanOrEqual(MIN_REFUSED);
+        // A refused stream never reaches the handler: each call was served exactly once.
+        expect(served).toBe(CALLS);
+      },
+      CHURN_TIMEOUT_MS,
+    );
   }
 
   for (const [policy, retry] of [
@@ -101,7 +105,9 @@ describe("the gRPC transport under GOAWAY churn", () => {
       );
       const ms = Math.round(performance.now() - begin);
       const refused = server.streamsRefused();
-      console.log(`refuse-all, ${policy}: ${error ? `${Code[error.code]} "${error.message}"` : "no error"} after ${ms} ms and ${refused} refused streams`);
+      console.log(
+        `refuse-all, ${policy}: ${error ? `${Code[error.code]} "${error.message}"` : "no error"} after ${ms} ms and ${refused} refused streams`,
+      );
 
       expect(error, "the call succeeded against a server that serves nothing").toBeDefined();
       expect(Code[error!.code]).toBe("Unavailable");

@@ -13,10 +13,7 @@ function statusBin(code: number, message: string, unpadded = false): string {
     code,
     message,
     details: [
-      anyPack(
-        BadRequestSchema,
-        create(BadRequestSchema, { fieldViolations: [{ field: "email", description: "not an email" }] }),
-      ),
+      anyPack(BadRequestSchema, create(BadRequestSchema, { fieldViolations: [{ field: "email", description: "not an email" }] })),
       anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: "BAD_EMAIL", domain: "users.example.com" })),
     ],
   });
@@ -69,9 +66,7 @@ describe("readGrpcStatus", () => {
       expect([bad, error.code]).toEqual([bad, Code.Unknown]);
       expect(error.rawMessage).toBe(`invalid grpc-status "${bad}"`);
     }
-    expect(errorOf({ "grpc-status": "99", "grpc-message": "boom" }).rawMessage).toBe(
-      'invalid grpc-status "99" with grpc-message "boom"',
-    );
+    expect(errorOf({ "grpc-status": "99", "grpc-message": "boom" }).rawMessage).toBe('invalid grpc-status "99" with grpc-message "boom"');
   });
 
   it("decodes grpc-status-details-bin, padded or not, so findDetails and our readers see the details", () => {
@@ -101,9 +96,7 @@ describe("readGrpcStatus", () => {
   });
 
   it("takes the message from the details' Status when grpc-message is absent", () => {
-    expect(errorOf({ "grpc-status": "5", "grpc-status-details-bin": statusBin(5, "from status") }).rawMessage).toBe(
-      "from status",
-    );
+    expect(errorOf({ "grpc-status": "5", "grpc-status-details-bin": statusBin(5, "from status") }).rawMessage).toBe("from status");
   });
 
   it("drops unparsable details but keeps the code and message", () => {
@@ -121,14 +114,16 @@ describe("readGrpcStatus", () => {
   });
 
   it("keeps every non-pseudo field as metadata, grpc-status and grpc-message included", () => {
-    const error = errorOf(withStatus({
-      ":status": 200,
-      "content-type": "application/grpc",
-      "grpc-status": "14",
-      "grpc-message": "down",
-      "x-trace-bin": "AQI",
-      "set-cookie": ["a=1", "b=2"],
-    }));
+    const error = errorOf(
+      withStatus({
+        ":status": 200,
+        "content-type": "application/grpc",
+        "grpc-status": "14",
+        "grpc-message": "down",
+        "x-trace-bin": "AQI",
+        "set-cookie": ["a=1", "b=2"],
+      }),
+    );
     expect([...error.metadata.entries()]).toEqual([
       ["content-type", "application/grpc"],
       ["grpc-message", "down"],

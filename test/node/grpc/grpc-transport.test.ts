@@ -73,7 +73,9 @@ function frame(bytes: Uint8Array): Buffer {
   return out;
 }
 
-const serving = frame(toBinary(HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVING })));
+const serving = frame(
+  toBinary(HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVING })),
+);
 
 /** Answers a Health/Check with SERVING, as a gRPC server does. */
 function answer(stream: http2.ServerHttp2Stream): void {
@@ -136,7 +138,10 @@ describe("our gRPC transport on Node", () => {
   it("sends the deadline, the correlation id and the token, and your interceptors see them per attempt", async () => {
     const server = await rawServer((stream, _headers, index) => {
       if (index === 0) {
-        stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "try again" }, { endStream: true });
+        stream.respond(
+          { ":status": 200, "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "try again" },
+          { endStream: true },
+        );
         return;
       }
       answer(stream);
@@ -191,7 +196,9 @@ describe("our gRPC transport on Node", () => {
     const server = await rawServer((stream) => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
     const transport = createTransport({ baseUrl: server.url, retry: false });
     const started = performance.now();
-    const error = await createClient(Health, transport).check({}).catch((e: unknown) => e);
+    const error = await createClient(Health, transport)
+      .check({})
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnavailableError);
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(server.streams.length).toBeGreaterThan(1);
@@ -222,7 +229,9 @@ describe("our gRPC transport on Node", () => {
     const server = await rawServer(() => {}); // never answers
     const transport = createTransport({ baseUrl: server.url });
     const started = performance.now();
-    const error = await createClient(Health, transport).check({}, { timeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await createClient(Health, transport)
+      .check({}, { timeoutMs: 300 })
+      .catch((e: unknown) => e);
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(elapsed).toBeGreaterThanOrEqual(295);
@@ -236,7 +245,9 @@ describe("our gRPC transport on Node", () => {
     const server = await rawServer(() => {});
     const transport = createTransport({ baseUrl: server.url });
     const controller = new AbortController();
-    const pending = createClient(Health, transport).check({}, { signal: controller.signal }).catch((e: unknown) => e);
+    const pending = createClient(Health, transport)
+      .check({}, { signal: controller.signal })
+      .catch((e: unknown) => e);
     await expect.poll(() => server.streams.length).toBe(1);
     controller.abort();
     const error = await pending;

@@ -6,7 +6,14 @@ import { Health, HealthCheckResponse_ServingStatus, HealthCheckResponseSchema } 
 import { retryableCallKey } from "../../../src/interceptors/retryable-call.js";
 import { createTransport, type NodeTransport } from "../../../src/node/create-transport.js";
 import type { TransportOptions } from "../../../src/transport/transport-options.js";
-import { encodeHeaderBlock, envelope, FrameType, type HostilePeer, type PeerConnection, startHostilePeer } from "../../helpers/hostile-peer.js";
+import {
+  encodeHeaderBlock,
+  envelope,
+  FrameType,
+  type HostilePeer,
+  type PeerConnection,
+  startHostilePeer,
+} from "../../helpers/hostile-peer.js";
 
 /**
  * Issue 13: every failure of a misbehaving server, met through our own
@@ -17,7 +24,10 @@ import { encodeHeaderBlock, envelope, FrameType, type HostilePeer, type PeerConn
  */
 
 const timeoutMs = 1_000;
-const serving = toBinary(HealthCheckResponseSchema, create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVING }));
+const serving = toBinary(
+  HealthCheckResponseSchema,
+  create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus.SERVING }),
+);
 
 /** What a good gRPC server answers to Health/Check. */
 function answerOk(c: PeerConnection, id: number): void {
@@ -53,10 +63,12 @@ interface Case {
 }
 
 const after = (ms: number, fn: () => void) => setTimeout(fn, ms);
-const headersThen = (then: Hostile): Hostile => (c, id) => {
-  c.respond(id);
-  after(20, () => then(c, id));
-};
+const headersThen =
+  (then: Hostile): Hostile =>
+  (c, id) => {
+    c.respond(id);
+    after(20, () => then(c, id));
+  };
 
 /** PROTOCOL-HTTP2.md "Errors": RST_STREAM codes from the server, before any response. */
 const rstCases: Case[] = [
@@ -93,7 +105,15 @@ const httpCases: Case[] = [
   [500, Code.Unknown],
 ].map(([status, code]) => ({
   name: `HTTP ${status} without grpc-status is ${Code[code as Code]}`,
-  hostile: (c, id) => c.headers(id, [[":status", String(status)], ["content-type", "text/plain"]], true),
+  hostile: (c, id) =>
+    c.headers(
+      id,
+      [
+        [":status", String(status)],
+        ["content-type", "text/plain"],
+      ],
+      true,
+    ),
   code: code as Code,
 }));
 
@@ -111,7 +131,17 @@ const cases: Case[] = [
   ...httpCases,
   {
     name: "HTTP 503 carrying grpc-status 5 is NOT_FOUND",
-    hostile: (c, id) => c.headers(id, [[":status", "503"], ["content-type", "application/grpc"], ["grpc-status", "5"], ["grpc-message", "no such user"]], true),
+    hostile: (c, id) =>
+      c.headers(
+        id,
+        [
+          [":status", "503"],
+          ["content-type", "application/grpc"],
+          ["grpc-status", "5"],
+          ["grpc-message", "no such user"],
+        ],
+        true,
+      ),
     code: Code.NotFound,
     message: /no such user/,
   },
@@ -135,14 +165,34 @@ const cases: Case[] = [
   ),
   {
     name: "a grpc-message with a bad %-escape keeps the code and the raw text",
-    hostile: (c, id) => c.headers(id, [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "5"], ["grpc-message", "user %zz missing"]], true),
+    hostile: (c, id) =>
+      c.headers(
+        id,
+        [
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+          ["grpc-status", "5"],
+          ["grpc-message", "user %zz missing"],
+        ],
+        true,
+      ),
     code: Code.NotFound,
     message: /user %zz missing/,
   },
   {
     name: "unparsable grpc-status-details-bin keeps the code and message",
     hostile: (c, id) =>
-      c.headers(id, [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "5"], ["grpc-message", "gone"], ["grpc-status-details-bin", "////"]], true),
+      c.headers(
+        id,
+        [
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+          ["grpc-status", "5"],
+          ["grpc-message", "gone"],
+          ["grpc-status-details-bin", "////"],
+        ],
+        true,
+      ),
     code: Code.NotFound,
     message: /gone/,
   },
@@ -212,7 +262,16 @@ const cases: Case[] = [
   },
   {
     name: "a server's RESOURCE_EXHAUSTED is still retried for an idempotent call",
-    hostile: (c, id) => c.headers(id, [[":status", "200"], ["content-type", "application/grpc"], ["grpc-status", "8"]], true),
+    hostile: (c, id) =>
+      c.headers(
+        id,
+        [
+          [":status", "200"],
+          ["content-type", "application/grpc"],
+          ["grpc-status", "8"],
+        ],
+        true,
+      ),
     code: undefined,
     idempotent: true,
     requests: 2,
@@ -244,7 +303,13 @@ const cases: Case[] = [
   {
     // Node.js resets the stream itself (over maxHeaderListPairs, 128), as it would for the server's ENHANCE_YOUR_CALM.
     name: "a header block of 200 fields is RESOURCE_EXHAUSTED",
-    hostile: (c, id) => c.respond(id, 200, "application/grpc", Array.from({ length: 200 }, (_, i) => [`x-field-${i}`, "a"] as const)),
+    hostile: (c, id) =>
+      c.respond(
+        id,
+        200,
+        "application/grpc",
+        Array.from({ length: 200 }, (_, i) => [`x-field-${i}`, "a"] as const),
+      ),
     code: Code.ResourceExhausted,
   },
   {
@@ -253,18 +318,30 @@ const cases: Case[] = [
     // (`current_nghttp2_memory_ == 0` in ~Http2Session during GC): a Node.js
     // bug, not ours, and a process abort would fail every other test of the
     // file. Node 20 runs the case.
-    brokenHere: Number(process.versions.node.split(".")[0]) >= 22 ? "Node.js 22+ aborts in ~Http2Session on a CONTINUATION flood" : undefined,
+    brokenHere:
+      Number(process.versions.node.split(".")[0]) >= 22 ? "Node.js 22+ aborts in ~Http2Session on a CONTINUATION flood" : undefined,
     hostile: (c, id) => {
-      const block = encodeHeaderBlock([[":status", "200"], ["content-type", "application/grpc"], ...Array.from({ length: 100 }, (_, i) => [`x-big-${i}`, "a".repeat(20_000)] as const)]);
+      const block = encodeHeaderBlock([
+        [":status", "200"],
+        ["content-type", "application/grpc"],
+        ...Array.from({ length: 100 }, (_, i) => [`x-big-${i}`, "a".repeat(20_000)] as const),
+      ]);
       const size = 10_000;
       c.frame(FrameType.HEADERS, 0, id, block.subarray(0, size));
-      for (let at = size; at < block.length; at += size) c.frame(FrameType.CONTINUATION, at + size >= block.length ? 0x4 : 0, id, block.subarray(at, at + size));
+      for (let at = size; at < block.length; at += size)
+        c.frame(FrameType.CONTINUATION, at + size >= block.length ? 0x4 : 0, id, block.subarray(at, at + size));
     },
     code: Code.Internal,
   },
   {
     name: "a PUSH_PROMISE crashes nothing and is INTERNAL",
-    hostile: (c, id) => c.pushPromise(id, 2, [[":method", "GET"], [":scheme", "http"], [":path", "/"], [":authority", "a"]]),
+    hostile: (c, id) =>
+      c.pushPromise(id, 2, [
+        [":method", "GET"],
+        [":scheme", "http"],
+        [":path", "/"],
+        [":authority", "a"],
+      ]),
     code: Code.Internal,
   },
 ];
@@ -326,7 +403,12 @@ async function runCase(c: Case, protocol: "grpc" | "grpc-web" = "grpc", good: Ho
     }
   });
   peers.push(peer);
-  const transport = createTransport({ baseUrl: peer.url, protocol, ...(protocol === "grpc-web" && { httpVersion: "2" as const }), ...c.options } as TransportOptions);
+  const transport = createTransport({
+    baseUrl: peer.url,
+    protocol,
+    ...(protocol === "grpc-web" && { httpVersion: "2" as const }),
+    ...c.options,
+  } as TransportOptions);
   transports.push(transport);
   const client = createClient(Health, transport);
   const contextValues = () => (c.idempotent === true ? createContextValues().set(retryableCallKey, true) : createContextValues());
@@ -358,7 +440,11 @@ describe("our gRPC transport against a hostile HTTP/2 peer", () => {
     it.skipIf(c.brokenHere !== undefined)(c.name, async () => {
       const r = await runCase(c);
       if (c.code === undefined) expect(r.error).toBeUndefined();
-      else expect({ code: r.error === undefined ? "OK" : Code[r.error.code], message: r.error?.rawMessage }).toMatchObject({ code: Code[c.code], ...(c.message && { message: expect.stringMatching(c.message) }) });
+      else
+        expect({ code: r.error === undefined ? "OK" : Code[r.error.code], message: r.error?.rawMessage }).toMatchObject({
+          code: Code[c.code],
+          ...(c.message && { message: expect.stringMatching(c.message) }),
+        });
       expect(r.elapsedMs).toBeLessThan(timeoutMs * 1.1);
       expect(r.requests).toBe(c.requests ?? 1);
       expect(r.unhandled).toEqual([]);

@@ -63,7 +63,10 @@ describe("errorFromHttp2Failure", () => {
     );
     expect(refused.code).toBe(Code.Unavailable);
     expect(isUnprocessedError(refused)).toBe(true);
-    const calm = errorFromHttp2Failure(nodeError("ERR_HTTP2_STREAM_ERROR", "Stream closed with error code NGHTTP2_ENHANCE_YOUR_CALM"), origin);
+    const calm = errorFromHttp2Failure(
+      nodeError("ERR_HTTP2_STREAM_ERROR", "Stream closed with error code NGHTTP2_ENHANCE_YOUR_CALM"),
+      origin,
+    );
     expect(calm.code).toBe(Code.ResourceExhausted);
     expect(errorFromHttp2Failure(nodeError("ERR_HTTP2_STREAM_ERROR", "Stream closed with error code 66"), origin).rawMessage).toBe(
       "http/2 stream to http://127.0.0.1:1234 reset by the server with error code 0x42",
@@ -72,7 +75,15 @@ describe("errorFromHttp2Failure", () => {
   });
 
   it("maps a lost connection to UNAVAILABLE, keeping the original as cause", () => {
-    for (const code of ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ERR_STREAM_PREMATURE_CLOSE", "ERR_STREAM_DESTROYED", "ERR_SSL_WRONG_VERSION_NUMBER", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]) {
+    for (const code of [
+      "ECONNRESET",
+      "EPIPE",
+      "ETIMEDOUT",
+      "ERR_STREAM_PREMATURE_CLOSE",
+      "ERR_STREAM_DESTROYED",
+      "ERR_SSL_WRONG_VERSION_NUMBER",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    ]) {
       const cause = nodeError(code, `${code.toLowerCase()} happened`);
       const error = errorFromHttp2Failure(cause, origin);
       expect([code, error.code]).toEqual([code, Code.Unavailable]);
@@ -116,7 +127,9 @@ describe("errorFromHttp2Failure", () => {
   });
 
   it("maps our own invalid request headers to INTERNAL and our own abort to CANCELLED", () => {
-    expect(errorFromHttp2Failure(nodeError("ERR_HTTP2_INVALID_HEADER_VALUE", 'Invalid value "x" for header "a"'), origin).code).toBe(Code.Internal);
+    expect(errorFromHttp2Failure(nodeError("ERR_HTTP2_INVALID_HEADER_VALUE", 'Invalid value "x" for header "a"'), origin).code).toBe(
+      Code.Internal,
+    );
     expect(errorFromHttp2Failure(nodeError("ABORT_ERR", "The operation was aborted"), origin).code).toBe(Code.Canceled);
   });
 
@@ -336,7 +349,11 @@ describe("errors Node reports from a real HTTP/2 server", () => {
     });
     const session = await connect(url);
     const goaway = new Promise((resolve) => session.once("goaway", resolve));
-    session.request({ ":method": "POST", ":path": "/x" }).on("error", () => {}).resume().end();
+    session
+      .request({ ":method": "POST", ":path": "/x" })
+      .on("error", () => {})
+      .resume()
+      .end();
     await goaway;
     const thrown = await requestFailure(session);
     expect((thrown as { code?: string }).code).toBe("ERR_HTTP2_GOAWAY_SESSION");

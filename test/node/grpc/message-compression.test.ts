@@ -1,12 +1,7 @@
 import * as zlib from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import {
-  checkEncoding,
-  compressMessage,
-  decompressMessage,
-  grpcAcceptEncoding,
-} from "../../../src/node/grpc/message-compression.js";
+import { checkEncoding, compressMessage, decompressMessage, grpcAcceptEncoding } from "../../../src/node/grpc/message-compression.js";
 
 function catchError(fn: () => unknown): ConnectError {
   try {
@@ -65,9 +60,7 @@ describe("message compression", () => {
   });
 
   it("fails with RESOURCE_EXHAUSTED when readMaxBytes is 0 and the message is not empty", () => {
-    expect(catchError(() => decompressMessage("gzip", zlib.gzipSync(Uint8Array.of(1)), 0)).code).toBe(
-      Code.ResourceExhausted,
-    );
+    expect(catchError(() => decompressMessage("gzip", zlib.gzipSync(Uint8Array.of(1)), 0)).code).toBe(Code.ResourceExhausted);
     expect(decompressMessage("gzip", zlib.gzipSync(new Uint8Array(0)), 0)).toHaveLength(0);
   });
 

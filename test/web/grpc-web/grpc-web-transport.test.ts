@@ -1,7 +1,14 @@
 import { Code, createClient } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { UserService } from "../../../gen/user/v1/user_service_pb.js";
-import { CanceledError, DeadlineExceededError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, UnavailableError } from "../../../src/errors/index.js";
+import {
+  CanceledError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  UnavailableError,
+} from "../../../src/errors/index.js";
 import { createTransport } from "../../../src/web/create-transport.js";
 import { createTransportWithConnect } from "../../../src/web/create-transport-with-connect.js";
 import { fault, useFaultyServers } from "../../helpers/fault-interceptor.js";
@@ -15,7 +22,10 @@ const startServer = useFaultyServers();
 describe("the browser transport over fetch", () => {
   it("sends binary gRPC-Web with the token, the deadline and one correlation id for every attempt", async () => {
     const { s, faults } = await startServer([fault.fail("GetUser", { code: Code.Unavailable, times: 2 })]);
-    const client = createClient(UserService, createTransport({ baseUrl: s.url, auth: TEST_TOKEN, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } }));
+    const client = createClient(
+      UserService,
+      createTransport({ baseUrl: s.url, auth: TEST_TOKEN, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } }),
+    );
     const { user } = await client.createUser({ email: "ada@example.com", name: "Ada" });
     const got = await client.getUser({ userId: user!.id }, { timeoutMs: 5_000 });
     expect(got.user?.name).toBe("Ada");
@@ -127,7 +137,10 @@ describe("the browser transport over fetch", () => {
     const { s } = await startServer();
     const transport = createTransport({ baseUrl: s.url, auth: TEST_TOKEN });
     const signals = new Set<AbortSignal | undefined>();
-    const users = createUserClient({ ...transport, stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)) });
+    const users = createUserClient({
+      ...transport,
+      stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)),
+    });
     for (let i = 1; i <= 3; i++) await users.createUser({ email: `u${i}@example.com`, name: `U${i}` });
     for (let i = 0; i < 2; i++) {
       for await (const event of users.watchUsers({ sinceSequence: 1n })) {
