@@ -13,6 +13,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
+import { callHeaderFields } from "../../call/call-header-fields.js";
 import { callTimeoutMs } from "../../call/call-timeout.js";
 import { chainInterceptors, neverAborted, streamRequest, unaryRequest } from "../../call/interceptor-chain.js";
 import { createAttemptRunner } from "../../call/run-attempts.js";
@@ -29,7 +30,7 @@ import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
 import { createMethodWires, type MethodWire } from "./method-wire.js";
-import { assignHeadersInit, type HeaderFields, headersInitHas } from "../../protocol/header-fields.js";
+import { assignHeadersInit, type HeaderFields } from "../../protocol/header-fields.js";
 import { copyFields, headersFromOutgoing, outgoingFromHeaders } from "./node-headers.js";
 import { pumpRequests, ResponseStream } from "./stream-exchange.js";
 import { exchangeUnary } from "./unary-exchange.js";
@@ -139,18 +140,9 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     );
   };
 
-  /** The headers of every attempt of a call: the method's, the transport's, the caller's, the correlation id. */
-  const callHeaders = (wire: MethodWire, header: HeadersInit | undefined): http2.OutgoingHttpHeaders => {
-    const fields = copyFields(wire.headers);
-    for (const [name, value] of policy.headers) if (!headersInitHas(header, name)) fields[name] = value;
-    // Our request fields are strings only (HeaderFields), whatever Node's type allows.
-    if (header !== undefined) assignHeadersInit(fields as HeaderFields, header);
-    const correlation = policy.correlation;
-    if (correlation !== undefined && fields[correlation.headerName] === undefined) {
-      fields[correlation.headerName] = correlation.ambient?.() || correlation.generateId();
-    }
-    return fields;
-  };
+  /** The headers of every attempt of a call (call/call-header-fields.ts); ours are strings only, whatever Node's type allows. */
+  const callHeaders = (wire: MethodWire, header: HeadersInit | undefined): http2.OutgoingHttpHeaders =>
+    callHeaderFields(policy, wire.headers as HeaderFields, header);
 
   /** A stream on a ready connection with room, at once, or undefined when the pool must connect or wait first. */
   const openStreamNow = (fields: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream | undefined => {

@@ -12,6 +12,7 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
+import { callHeaderFields } from "../../call/call-header-fields.js";
 import { callTimeoutMs } from "../../call/call-timeout.js";
 import { CallRegistry, GrpcCall } from "../../call/grpc-call.js";
 import { chainInterceptors, neverAborted, streamRequest, unaryRequest } from "../../call/interceptor-chain.js";
@@ -22,13 +23,7 @@ import { isRetryEligible } from "../../interceptors/retry-plan.js";
 import { assertSecureUrl } from "../../interceptors/auth-interceptor.js";
 import { encodeGrpcTimeout } from "../../interceptors/timeout-header.js";
 import { encodeEnvelope } from "../../protocol/encode-envelope.js";
-import {
-  assignHeadersInit,
-  fieldsFromHeaders,
-  type HeaderFields,
-  headersFromFields,
-  headersInitHas,
-} from "../../protocol/header-fields.js";
+import { assignHeadersInit, fieldsFromHeaders, type HeaderFields, headersFromFields } from "../../protocol/header-fields.js";
 import type { MessageCodec } from "../../protocol/message-codec.js";
 import { checkResponseHeaders } from "./check-response.js";
 import { networkError } from "./fetch-error.js";
@@ -120,17 +115,9 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
     );
   };
 
-  /** The headers of every attempt of a call: the method's, the transport's, the caller's, the correlation id. */
-  const callHeaders = (wire: WebMethodWire, header: HeadersInit | undefined): HeaderFields => {
-    const fields: HeaderFields = { ...wire.headers };
-    for (const [name, value] of policy.headers) if (!headersInitHas(header, name)) fields[name] = value;
-    if (header !== undefined) assignHeadersInit(fields, header);
-    const correlation = policy.correlation;
-    if (correlation !== undefined && fields[correlation.headerName] === undefined) {
-      fields[correlation.headerName] = correlation.ambient?.() || correlation.generateId();
-    }
-    return fields;
-  };
+  /** The headers of every attempt of a call (call/call-header-fields.ts). */
+  const callHeaders = (wire: WebMethodWire, header: HeadersInit | undefined): HeaderFields =>
+    callHeaderFields(policy, wire.headers, header);
 
   /** One request on the wire: resolves with the response once its headers passed the checks. */
   const post = async (call: GrpcCall, wire: WebMethodWire, fields: HeaderFields, body: Uint8Array): Promise<Response> => {
