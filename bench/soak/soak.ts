@@ -311,7 +311,13 @@ async function soakAgainst(
   target = BigInt((await peer.stats()).lastSequence) + 1n;
   await users.createUser({ email: `soak-${o.seed}-last@soak.test`, name: "last" }, { timeoutMs: 5000 });
   // A watch that has not caught up within 10 s is stopped (and reported as not reaching the end).
-  const catchUp = setTimeout(() => watchRuns.forEach((w) => w.stop.abort()), 10_000);
+  const catchUp = setTimeout(
+    () =>
+      watchRuns.forEach((w) => {
+        w.stop.abort();
+      }),
+    10_000,
+  );
   await Promise.all(watchRuns.map((w) => w.run));
   clearTimeout(catchUp);
 

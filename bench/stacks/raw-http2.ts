@@ -40,7 +40,10 @@ export function createRawHttp2Client(baseUrl: string): BenchClient {
       stream.on("trailers", (trailers) => (status = trailers["grpc-status"] as string | undefined));
       stream.on(
         "data",
-        createEnvelopeReader(() => (received++, onMessage(stream))),
+        createEnvelopeReader(() => {
+          received++;
+          onMessage(stream);
+        }),
       );
       stream.on("error", reject);
       stream.on("close", () =>

@@ -128,7 +128,7 @@ export async function tourCommand(args: string[], io: Io): Promise<number> {
     step("Typed errors: one class per code (e instanceof NotFoundError), with the server's details decoded");
     for (const attempt of [
       () => users.getUser(grace.id, callOptions),
-      () => users.createUser({ name: "", email: "ada@" + "x".repeat(260) }, callOptions),
+      () => users.createUser({ name: "", email: `ada@${"x".repeat(260)}` }, callOptions),
       () => anonymous.listUsers({}, callOptions),
     ]) {
       try {

@@ -35,7 +35,9 @@ export function formatTraceTree(spans: readonly RecordedSpan[]): string[] {
   for (const traceId of traceIds) {
     lines.push(`trace ${traceId}`);
     const traceRoots = roots.filter((r) => r.traceId === traceId);
-    traceRoots.forEach((root, i) => draw(root, "", i === traceRoots.length - 1));
+    traceRoots.forEach((root, i) => {
+      draw(root, "", i === traceRoots.length - 1);
+    });
   }
   return lines;
 

@@ -24,8 +24,11 @@ function one<T>(item: T): AsyncIterable<T> {
     [Symbol.asyncIterator]() {
       let given = false;
       return {
-        next: () =>
-          Promise.resolve(given ? { done: true as const, value: undefined } : ((given = true), { done: false as const, value: item })),
+        next: () => {
+          if (given) return Promise.resolve({ done: true as const, value: undefined });
+          given = true;
+          return Promise.resolve({ done: false as const, value: item });
+        },
       };
     },
   };

@@ -17,5 +17,5 @@ export function element(tag: string, text = "", attributes: Record<string, strin
 export function showStatus(message: string, kind: "error" | "info" = "error"): void {
   const status = byId("status");
   status.textContent = message;
-  status.dataset["kind"] = kind;
+  status.dataset.kind = kind;
 }

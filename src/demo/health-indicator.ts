@@ -9,7 +9,7 @@ import { byId } from "./dom.js";
 export async function runHealthIndicator(transport: Transport, signal: AbortSignal): Promise<void> {
   const badge = byId("health");
   const show = (status: string) => {
-    badge.dataset["status"] = status;
+    badge.dataset.status = status;
     badge.textContent = `health: ${status.toLowerCase().replace("_", " ")}`;
   };
   try {

@@ -83,6 +83,7 @@ export abstract class TypedConnectError extends ConnectError {
    * another copy of this module matches too. `TypedConnectError` matches any
    * typed error; `NotFoundError` only those with code NotFound.
    */
+  // `this` is the class on the right of `instanceof`, the subclass: biome.jsonc lets this file use it.
   static override [Symbol.hasInstance](value: unknown): boolean {
     const code = brandedCode(value);
     if (code === undefined) return false;

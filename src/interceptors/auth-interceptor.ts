@@ -219,7 +219,9 @@ async function* iterate<T>(items: readonly T[]): AsyncGenerator<T> {
 function copyHeaders(from: Headers, to: Headers): void {
   if (from === to) return;
   for (const key of [...to.keys()]) to.delete(key);
-  from.forEach((value, key) => to.append(key, value));
+  from.forEach((value, key) => {
+    to.append(key, value);
+  });
 }
 
 /** Applies the defaults and rejects bad values with an InvalidArgument error naming the option. */

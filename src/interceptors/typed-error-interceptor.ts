@@ -1,4 +1,4 @@
-import type { Interceptor } from "@connectrpc/connect";
+import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
 import { validateRetryableCodes } from "../errors/retryable-codes.js";
 import { toTypedError, type ToTypedErrorOptions } from "../errors/to-typed-error.js";
 
@@ -28,7 +28,7 @@ export function createTypedErrorInterceptor(options: TypedErrorInterceptorOption
     retryableCodes: validateRetryableCodes(options.retryableCodes),
   };
   return (next) => async (req) => {
-    let res;
+    let res: UnaryResponse | StreamResponse;
     try {
       res = await next(req);
     } catch (e) {

@@ -13,7 +13,9 @@ export type HeaderFields = Record<string, string>;
  */
 export function assignHeadersInit(target: HeaderFields, init: HeadersInit): void {
   if (init instanceof Headers) {
-    init.forEach((value, name) => (target[name] = value));
+    init.forEach((value, name) => {
+      target[name] = value;
+    });
     return;
   }
   const own: HeaderFields = {};
@@ -51,6 +53,8 @@ export function headersFromFields(fields: HeaderFields): Headers {
 /** The fields of `headers`. */
 export function fieldsFromHeaders(headers: Headers): HeaderFields {
   const fields: HeaderFields = {};
-  headers.forEach((value, name) => (fields[name] = value));
+  headers.forEach((value, name) => {
+    fields[name] = value;
+  });
   return fields;
 }

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { onStreamEnd } from "../transport/on-stream-end.js";
 
 /** Counts calls in flight and refuses new ones once draining starts. */
@@ -63,7 +63,7 @@ export function createCallTracker(): CallTracker {
       }
     }
     streams++;
-    let res;
+    let res: UnaryResponse | StreamResponse;
     try {
       res = await next(req);
     } catch (e) {

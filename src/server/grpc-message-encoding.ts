@@ -85,13 +85,13 @@ export function rewriteGrpcMessageEncoding(req: Request, res: Response): void {
 
 /** Rewrites `grpc-message` in a node header object; other shapes pass through. */
 function rewriteHeaders(headers: unknown): unknown {
-  if (typeof headers != "object" || headers === null || Array.isArray(headers)) return headers;
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) return headers;
   let copy: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== GRPC_MESSAGE) continue;
     copy ??= { ...headers };
-    if (typeof value == "string") copy[key] = normalizeGrpcMessage(value);
-    else if (Array.isArray(value)) copy[key] = value.map((v) => (typeof v == "string" ? normalizeGrpcMessage(v) : v));
+    if (typeof value === "string") copy[key] = normalizeGrpcMessage(value);
+    else if (Array.isArray(value)) copy[key] = value.map((v) => (typeof v === "string" ? normalizeGrpcMessage(v) : v));
   }
   return copy ?? headers;
 }

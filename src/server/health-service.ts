@@ -1,5 +1,5 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import type { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { createAsyncQueue } from "./async-queue.js";
 import { type HealthRegistry, ServingStatus } from "./health-registry.js";
 

@@ -1,13 +1,13 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import {
-  ServerReflection,
+  type ServerReflection,
   type ServerReflectionRequest,
   ServerReflectionRequestSchema,
   ServerReflectionResponseSchema,
 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import {
-  ServerReflection as ServerReflectionV1Alpha,
+  type ServerReflection as ServerReflectionV1Alpha,
   ServerReflectionRequestSchema as RequestV1AlphaSchema,
   ServerReflectionResponseSchema as ResponseV1AlphaSchema,
 } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";

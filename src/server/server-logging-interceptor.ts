@@ -1,4 +1,4 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { onStreamEnd } from "../transport/on-stream-end.js";
 
@@ -20,7 +20,7 @@ export function createServerLoggingInterceptor(log: ServerLogger): Interceptor {
       const ms = (performance.now() - start).toFixed(1);
       log(`${protocol} ${method} ${code} ${ms}ms`);
     };
-    let res;
+    let res: UnaryResponse | StreamResponse;
     try {
       res = await next(req);
     } catch (e) {

@@ -8,7 +8,7 @@ import {
   type SyncUsersResponse,
   SyncUsersResponseSchema,
   type UpdateUserRequest,
-  UserService,
+  type UserService,
   type User,
   type WatchUsersResponse,
   WatchUsersResponseSchema,

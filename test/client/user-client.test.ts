@@ -66,7 +66,7 @@ describe("createUserClient against the reference server", () => {
     const created = await users.createUser(ada);
     const updated = await users.updateUser(created.id, { age: 37 });
     expect(updated).toMatchObject({ email: "ada@example.com", name: "Ada", age: 37, roles: ["admin"] });
-    expect((faults.attemptsOf("UpdateUser")[0]?.message as UpdateUserRequest).updateMask?.paths).toEqual(["age"]);
+    expect((faults.attemptsOf("UpdateUser")[0]!.message as UpdateUserRequest).updateMask?.paths).toEqual(["age"]);
   });
 
   it("deletes a user, after which getUser is a NotFoundError", async () => {

@@ -4,7 +4,7 @@ import type { WatchUsersRequest } from "../../gen/user/v1/user_service_pb.js";
 import { OutOfRangeError, UnavailableError } from "../../src/errors/index.js";
 import { createTransport } from "../../src/node/index.js";
 import { createUserClient, type UserClient } from "../../src/users/node.js";
-import { createFaultInterceptor, type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
+import { type createFaultInterceptor, type Fault, fault, useFaultyServers } from "../helpers/fault-interceptor.js";
 import { eventually, rejection, TEST_TOKEN } from "../helpers/test-server.js";
 
 const startFaulty = useFaultyServers();
@@ -117,7 +117,10 @@ describe("watchUsers with resume", () => {
     const signals = new Set<AbortSignal | undefined>();
     const users = createUserClient({
       ...transport,
-      stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)),
+      stream: (method, signal, ...rest) => {
+        signals.add(signal);
+        return transport.stream(method, signal, ...rest);
+      },
     });
     await createMany(users, 1, 3);
     for (let i = 0; i < 3; i++) {

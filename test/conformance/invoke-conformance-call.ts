@@ -263,7 +263,9 @@ function detailToAny(detail: ConnectError["details"][number]): Any {
 
 function toProtoHeaders(headers: Headers): Header[] {
   const result: Header[] = [];
-  headers.forEach((value, name) => result.push(create(HeaderSchema, { name, value: [value] })));
+  headers.forEach((value, name) => {
+    result.push(create(HeaderSchema, { name, value: [value] }));
+  });
   return result;
 }
 

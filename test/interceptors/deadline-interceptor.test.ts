@@ -58,6 +58,7 @@ function createRecordingClient(options: DeadlineInterceptorOptions, sleepMs = 0)
           await record("bulkCreateUsers", ctx);
           return {};
         },
+        // biome-ignore lint/correctness/useYield: the server answers nothing, it only records the call
         async *syncUsers(requests, ctx) {
           await record("syncUsers", ctx);
           for await (const _ of requests) {
@@ -282,6 +283,7 @@ describe("createDeadlineInterceptor", () => {
       yield {};
       yield {};
     }
+    // biome-ignore lint/correctness/useYield: a stream that fails before its first message
     async function* brokenStream(): AsyncGenerator<never> {
       throw new ConnectError("stream reset", Code.Unavailable);
     }

@@ -109,7 +109,7 @@ export function createHarness(
     random: () => 0.5,
     clock,
     onRetry: (e) =>
-      log.push(`retry: attempt ${e.attempt} in ${e.delayMs}ms after ${Code[e.error.code]}` + (e.transparent ? " (transparent)" : "")),
+      log.push(`retry: attempt ${e.attempt} in ${e.delayMs}ms after ${Code[e.error.code]}${e.transparent ? " (transparent)" : ""}`),
     ...options,
   });
   const harness: { -readonly [K in keyof Harness]?: Harness[K] } = {

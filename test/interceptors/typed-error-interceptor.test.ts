@@ -113,6 +113,7 @@ describe("createTypedErrorInterceptor", () => {
 
   it("types an error that fails a stream before its first message", async () => {
     const client = clientFor({
+      // biome-ignore lint/correctness/useYield: a stream that fails before its first message
       async *watchUsers(req) {
         throw new ConnectError(`user ${req.userIds[0] ?? ""} not found`, Code.NotFound);
       },

@@ -121,7 +121,9 @@ const serverStreaming: InteropCase = {
       }),
     );
     expect(payloadSizes(responses)).toEqual(RESPONSE_SIZES);
-    responses.forEach((response, i) => expectZeros(response.payload?.body, RESPONSE_SIZES[i]!));
+    responses.forEach((response, i) => {
+      expectZeros(response.payload?.body, RESPONSE_SIZES[i]!);
+    });
   },
 };
 

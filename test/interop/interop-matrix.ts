@@ -123,7 +123,9 @@ export function formatInteropMatrix(matrix: InteropMatrix): string {
   const cellWidth = 5;
 
   lines.push("gRPC interop cases: our client (createTransport, gRPC over HTTP/2) against each peer");
-  caseNames.forEach((name, i) => lines.push(`  ${String(i + 1).padStart(2)}  ${name}`));
+  caseNames.forEach((name, i) => {
+    lines.push(`  ${String(i + 1).padStart(2)}  ${name}`);
+  });
   lines.push("");
   const header = caseNames.map((_, i) => String(i + 1).padStart(cellWidth)).join("");
   lines.push(`${"peer".padEnd(peerWidth)}${header}   passed`);

@@ -22,6 +22,7 @@ function userctl(server: PythonServer, args: string[], options: { token?: string
 }
 
 /** The kit's JSON lines, read loosely: these tests walk deep into proto3 JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: read loosely on purpose, see above
 const json = (text: string) => jsonLines(text) as Record<string, any>[];
 
 /** Creates a user with userctl and returns its id. */

@@ -29,7 +29,9 @@ describe("README examples", () => {
     s = await startServer();
     rmSync(workDir, { recursive: true, force: true });
     mkdirSync(workDir, { recursive: true });
-    blocks.forEach((code, i) => writeFileSync(join(workDir, `block-${i}.ts`), `${code}\nexport {};\n`));
+    blocks.forEach((code, i) => {
+      writeFileSync(join(workDir, `block-${i}.ts`), `${code}\nexport {};\n`);
+    });
   });
   afterAll(async () => {
     await s.server.close();

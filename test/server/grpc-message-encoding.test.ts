@@ -55,7 +55,7 @@ async function rawGrpcMessage<D extends DescMessage>(
       let message: string | undefined;
       const take = (headers: http2.IncomingHttpHeaders) => {
         const value = headers["grpc-message"];
-        if (typeof value == "string") message = value;
+        if (typeof value === "string") message = value;
       };
       stream.on("response", take);
       stream.on("trailers", take);

@@ -23,7 +23,12 @@ describe("the interceptor stack of createTransport", () => {
       baseUrl: s.url,
       auth: TEST_TOKEN,
       retry: { maxAttempts: 10, initialBackoffMs: 10, maxBackoffMs: 10, throttle: false },
-      interceptors: [(next) => (req) => (attemptStarts.push(performance.now()), next(req))],
+      interceptors: [
+        (next) => (req) => {
+          attemptStarts.push(performance.now());
+          return next(req);
+        },
+      ],
     });
     const client = createClient(UserService, transport);
     await client.createUser({ email: "ada@example.com", name: "Ada" }); // connects
@@ -43,7 +48,9 @@ describe("the interceptor stack of createTransport", () => {
     // The deadline runs from when the call enters the stack, at its first attempt.
     const deadline = attemptStarts[0]! + timeoutMs;
     const sentTimeouts = attempts.map((a) => Number.parseInt(a.header.get("grpc-timeout") ?? "", 10));
-    attemptStarts.forEach((at) => expect(at).toBeLessThan(deadline));
+    attemptStarts.forEach((at) => {
+      expect(at).toBeLessThan(deadline);
+    });
     sentTimeouts.forEach((sent, i) => {
       // Each attempt is told only the time left, not the whole timeout (a later
       // attempt starts 70+ ms in). The slack: the header rounds up to 1 ms, and

@@ -110,7 +110,7 @@ describe("createTransport on Node", () => {
     const { user } = await client.createUser({ email: "ada@example.com", name: "Ada", password });
     expect(user?.email).toBe("ada@example.com");
     expect(faults.attempts[0]?.header.get("grpc-encoding")).toBe(sendCompression);
-    expect((faults.attempts[0]?.message as { password: string }).password).toBe(password);
+    expect((faults.attempts[0]!.message as { password: string }).password).toBe(password);
   });
 
   it.each<[string, Record<string, unknown>, RegExp]>([

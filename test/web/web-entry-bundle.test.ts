@@ -23,7 +23,7 @@ describe("the browser entry bundle", () => {
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
       exports: Record<string, Record<string, { default: string }>>;
     };
-    expect(pkg.exports["."]?.["browser"]?.default).toBe("./dist/src/web/index.js");
+    expect(pkg.exports["."]?.browser?.default).toBe("./dist/src/web/index.js");
   });
 
   it("imports no Node built-in", async () => {

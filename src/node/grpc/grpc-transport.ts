@@ -435,7 +435,10 @@ class LazyTrailer {
       this.value = new Headers();
       const fill = () => {
         const raw = this.exchange.trailer ?? (this.exchange.header?.["grpc-status"] !== undefined ? this.exchange.header : undefined);
-        if (raw !== undefined) metadataFromNode(raw).forEach((v, k) => this.value!.append(k, v));
+        if (raw !== undefined)
+          metadataFromNode(raw).forEach((v, k) => {
+            this.value!.append(k, v);
+          });
       };
       if (this.exchange.trailer !== undefined) fill();
       else this.exchange.stream.once("close", fill);

@@ -27,6 +27,8 @@ export function headersFromOutgoing(fields: http2.OutgoingHttpHeaders): Headers 
 /** The Node header object for `headers`, keeping the pseudo-headers of `base`. */
 export function outgoingFromHeaders(headers: Headers, base: http2.OutgoingHttpHeaders): http2.OutgoingHttpHeaders {
   const fields: http2.OutgoingHttpHeaders = { ":method": base[":method"], ":path": base[":path"] };
-  headers.forEach((value, name) => (fields[name] = value));
+  headers.forEach((value, name) => {
+    fields[name] = value;
+  });
   return fields;
 }

@@ -147,24 +147,28 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
   };
 
   private onClose(): void {
-    if (this.outcome !== undefined) return;
+    if (this.outcome === undefined) this.settle(this.closeOutcome(), false);
+  }
+
+  /** What the stream's close means for the call: its status, a protocol error, or null for OK. */
+  private closeOutcome(): ConnectError | null {
     const header = this.header;
-    if (header === undefined) return this.settle(streamEndError(this.stream, this.session, this.streamError, this.origin, false), false);
+    if (header === undefined) return streamEndError(this.stream, this.session, this.streamError, this.origin, false);
     const trailer = this.trailer;
     const status = endStatus(header, trailer, this.received > 0);
     if (status === undefined) {
-      if (trailer === undefined) return this.settle(streamEndError(this.stream, this.session, this.streamError, this.origin, true), false);
-      return this.settle(new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal), false);
+      if (trailer === undefined) return streamEndError(this.stream, this.session, this.streamError, this.origin, true);
+      return new ConnectError("protocol error: missing grpc-status in trailers", Code.Internal);
     }
-    if (status !== null) return this.settle(status, false);
+    if (status !== null) return status;
     if (this.reader.pending > 0) {
       try {
         this.reader.end();
       } catch (e) {
-        return this.settle(ConnectError.from(e, Code.Internal), false);
+        return ConnectError.from(e, Code.Internal);
       }
     }
-    this.settle(null, false);
+    return null;
   }
 
   private settle(outcome: ConnectError | null, reset: boolean): void {

@@ -122,7 +122,9 @@ export class ResponseMessages implements AsyncIterableIterator<Message> {
           if (this.sawTrailer) throw new ConnectError("protocol error: received extra trailer", Code.InvalidArgument);
           this.sawTrailer = true;
           const trailer = parseTrailer(f.data);
-          trailer.forEach((value, name) => this.trailer.append(name, value));
+          trailer.forEach((value, name) => {
+            this.trailer.append(name, value);
+          });
           const status = readTrailerStatus(trailer, this.res.headers);
           if (status instanceof ConnectError) throw status;
           if (status === undefined) throw new ConnectError("protocol error: missing grpc-status in the trailer", Code.Internal);

@@ -96,7 +96,10 @@ function unaryCall(call: grpc.ServerUnaryCall<SimpleRequest, unknown>, callback:
   echoInitialMetadata(call);
   const trailer = echoedTrailer(call);
   const error = requestedError(call.request.responseStatus, trailer) ?? unsupportedType(call.request.responseType, trailer);
-  if (error) return callback(error);
+  if (error) {
+    callback(error);
+    return;
+  }
   callback(null, { payload: { type: COMPRESSABLE, body: Buffer.alloc(call.request.responseSize) } }, trailer);
 }
 

@@ -101,7 +101,13 @@ describe("several connections to one endpoint", () => {
         for await (const _ of users.watchUsers({}, { signal: stop.signal })) void _;
       })().catch(() => {}),
     );
-    return { users, stop: () => (stop.abort(), Promise.all(watches)) };
+    return {
+      users,
+      stop: () => {
+        stop.abort();
+        return Promise.all(watches);
+      },
+    };
   }
 
   it("opens another connection when one is at the server's SETTINGS_MAX_CONCURRENT_STREAMS", async () => {

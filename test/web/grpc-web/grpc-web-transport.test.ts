@@ -78,7 +78,7 @@ describe("the browser transport over fetch", () => {
     await createClient(UserService, transport).listUsers({});
     expect(seen).toHaveLength(1);
     expect(seen[0]?.credentials).toBe("include");
-    expect((seen[0]?.headers as Record<string, string>)["x-app"]).toBe("demo");
+    expect((seen[0]!.headers as Record<string, string>)["x-app"]).toBe("demo");
     expect(seen[0]?.signal).toBeInstanceOf(AbortSignal);
   });
 
@@ -139,7 +139,10 @@ describe("the browser transport over fetch", () => {
     const signals = new Set<AbortSignal | undefined>();
     const users = createUserClient({
       ...transport,
-      stream: (method, signal, ...rest) => (signals.add(signal), transport.stream(method, signal, ...rest)),
+      stream: (method, signal, ...rest) => {
+        signals.add(signal);
+        return transport.stream(method, signal, ...rest);
+      },
     });
     for (let i = 1; i <= 3; i++) await users.createUser({ email: `u${i}@example.com`, name: `U${i}` });
     for (let i = 0; i < 2; i++) {
