@@ -14,18 +14,17 @@ import {
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
 import { callHeaderFields } from "../../call/call-header-fields.js";
-import { callTimeoutMs } from "../../call/call-timeout.js";
 import { chainInterceptors, neverAborted, streamRequest, unaryRequest } from "../../call/interceptor-chain.js";
 import { createAttemptRunner } from "../../call/run-attempts.js";
+import { createTransportCalls } from "../../call/transport-calls.js";
 import { typedMessages } from "../../call/typed-messages.js";
 import { toTypedError } from "../../errors/to-typed-error.js";
-import { assertSecureUrl } from "../../interceptors/auth-interceptor.js";
 import { encodeGrpcTimeout } from "../../interceptors/timeout-header.js";
 import { isRetryEligible } from "../../interceptors/retry-plan.js";
 import type { ConnectionPool } from "../connection/connection-pool.js";
 import type { Http2Connection } from "../connection/http2-connection.js";
 import { encodeEnvelope } from "./envelope.js";
-import { CallRegistry, GrpcCall } from "./grpc-call.js";
+import type { GrpcCall } from "./grpc-call.js";
 import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";
@@ -72,7 +71,6 @@ export interface GrpcTransport extends Transport {
  */
 export function createGrpcTransport(options: GrpcTransportOptions): GrpcTransport {
   const { pool, policy } = options;
-  const calls = new CallRegistry();
   const wireOf = createMethodWires({
     baseUrl: options.baseUrl,
     userAgent: options.userAgent,
@@ -83,16 +81,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const origin = new URL(options.baseUrl).origin;
   // Every request stream stays open for its messages: the request frame is written with end().
   const requestOptions: http2.ClientSessionRequestOptions = { endStream: false };
-  let closing: ConnectError | undefined;
-  // The token never travels in clear text to a host that is not loopback; checked once.
-  let authRefusal: ConnectError | undefined;
-  if (policy.auth !== undefined && !policy.auth.allowInsecure) {
-    try {
-      assertSecureUrl(options.baseUrl, policy.auth.headerName);
-    } catch (e) {
-      authRefusal = ConnectError.from(e);
-    }
-  }
+  const calls = createTransportCalls(policy, options.baseUrl);
   const typed = (e: unknown) => toTypedError(e, { retryableCodes: policy.retryableCodes });
 
   /**
@@ -121,23 +110,6 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       return encodeEnvelope(1, compressMessage(options.sendEncoding, bytes));
     }
     return encodeEnvelope(0, bytes);
-  };
-
-  const startCall = (
-    wire: MethodWire,
-    signal: AbortSignal | undefined,
-    timeoutMs: number | undefined,
-    contextValues: ContextValues,
-  ): GrpcCall => {
-    if (closing !== undefined) throw closing;
-    if (authRefusal !== undefined) throw authRefusal;
-    return new GrpcCall(
-      calls,
-      policy.clock,
-      wire.name,
-      callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues),
-      signal,
-    );
   };
 
   /** The headers of every attempt of a call (call/call-header-fields.ts); ours are strings only, whatever Node's type allows. */
@@ -203,7 +175,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     input: unknown,
     contextValues: ContextValues,
   ): Promise<UnaryResponse> {
-    const call = startCall(wire, signal, timeoutMs, contextValues);
+    const call = calls.start(wire, signal, timeoutMs, contextValues);
     try {
       const message = wire.request(input);
       const frame = envelope(wire.serialize(message));
@@ -255,7 +227,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     input: AsyncIterable<unknown>,
     contextValues: ContextValues,
   ): Promise<StreamResponse> {
-    const call = startCall(wire, signal, timeoutMs, contextValues);
+    const call = calls.start(wire, signal, timeoutMs, contextValues);
     let handedOut = false;
     try {
       const base = callHeaders(wire, header);
@@ -354,13 +326,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         throw typed(e);
       }
     },
-    activeCalls: () => calls.size,
-    async close(graceMs) {
-      closing ??= new ConnectError("transport is closed: close() was called, so it takes no new calls", Code.Canceled);
-      await calls.idle(graceMs);
-      const reason = new ConnectError(`transport closed: the call did not finish within the ${graceMs} ms grace period`, Code.Canceled);
-      calls.cancelAll(reason);
-    },
+    activeCalls: calls.active,
+    close: calls.close,
   } as GrpcTransport;
   return transport;
 }

@@ -13,14 +13,13 @@ import {
 } from "@connectrpc/connect";
 import type { CallPolicy } from "../../call/call-policy.js";
 import { callHeaderFields } from "../../call/call-header-fields.js";
-import { callTimeoutMs } from "../../call/call-timeout.js";
-import { CallRegistry, GrpcCall } from "../../call/grpc-call.js";
+import type { GrpcCall } from "../../call/grpc-call.js";
+import { createTransportCalls } from "../../call/transport-calls.js";
 import { chainInterceptors, neverAborted, streamRequest, unaryRequest } from "../../call/interceptor-chain.js";
 import { typedMessages } from "../../call/typed-messages.js";
 import { createAttemptRunner } from "../../call/run-attempts.js";
 import { toTypedError } from "../../errors/to-typed-error.js";
 import { isRetryEligible } from "../../interceptors/retry-plan.js";
-import { assertSecureUrl } from "../../interceptors/auth-interceptor.js";
 import { encodeGrpcTimeout } from "../../interceptors/timeout-header.js";
 import { encodeEnvelope } from "../../protocol/encode-envelope.js";
 import { assignHeadersInit, fieldsFromHeaders, type HeaderFields, headersFromFields } from "../../protocol/header-fields.js";
@@ -68,7 +67,6 @@ export interface GrpcWebTransport extends Transport {
  */
 export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWebTransport {
   const { policy } = options;
-  const calls = new CallRegistry();
   const wireOf = createWebMethodWires({
     baseUrl: options.baseUrl,
     userAgent: options.userAgent,
@@ -76,16 +74,7 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
     codec: options.codec,
   });
   const fetchFn = options.fetch;
-  let closing: ConnectError | undefined;
-  // The token never travels in clear text to a host that is not loopback; checked once.
-  let authRefusal: ConnectError | undefined;
-  if (policy.auth !== undefined && !policy.auth.allowInsecure) {
-    try {
-      assertSecureUrl(options.baseUrl, policy.auth.headerName);
-    } catch (e) {
-      authRefusal = ConnectError.from(e);
-    }
-  }
+  const calls = createTransportCalls(policy, options.baseUrl);
   const typed = (e: unknown) => toTypedError(e, { retryableCodes: policy.retryableCodes });
   const runAttempts = createAttemptRunner<HeaderFields>({ policy, toHeaders: headersFromFields, fromHeaders: fieldsFromHeaders });
 
@@ -97,8 +86,6 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
     timeoutMs: number | undefined,
     contextValues: ContextValues,
   ): GrpcCall => {
-    if (closing !== undefined) throw closing;
-    if (authRefusal !== undefined) throw authRefusal;
     const kind = wire.method.methodKind;
     if (kind === "client_streaming" || kind === "bidi_streaming") {
       throw new ConnectError(
@@ -106,13 +93,7 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
         Code.Unimplemented,
       );
     }
-    return new GrpcCall(
-      calls,
-      policy.clock,
-      wire.name,
-      callTimeoutMs(policy, wire.name, wire.defaultTimeoutMs, timeoutMs, contextValues),
-      signal,
-    );
+    return calls.start(wire, signal, timeoutMs, contextValues);
   };
 
   /** The headers of every attempt of a call (call/call-header-fields.ts). */
@@ -298,12 +279,8 @@ export function createGrpcWebTransport(options: GrpcWebTransportOptions): GrpcWe
         throw typed(e);
       }
     },
-    activeCalls: () => calls.size,
-    async close(graceMs) {
-      closing ??= new ConnectError("transport is closed: close() was called, so it takes no new calls", Code.Canceled);
-      await calls.idle(graceMs);
-      calls.cancelAll(new ConnectError(`transport closed: the call did not finish within the ${graceMs} ms grace period`, Code.Canceled));
-    },
+    activeCalls: calls.active,
+    close: calls.close,
   } as GrpcWebTransport;
 }
 
