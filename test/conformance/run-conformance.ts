@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeSelfSignedCertificate } from "../helpers/self-signed-certificate.js";
 import type { ConformanceRuntime } from "./conformance-transport.js";
 
 /** The runner version whose protos are in proto/connectrpc/conformance/v1. */
@@ -306,27 +307,7 @@ function parseTotals(output: string): Pick<ConfigTotals, "passed" | "failed" | "
 function makeCertificate(): string {
   const dir = mkdtempSync(join(tmpdir(), "userctl-conformance-"));
   try {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stdio: "ignore" },
-    );
+    writeSelfSignedCertificate(dir);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     fail(`openssl could not make the test certificate: ${e instanceof Error ? e.message : String(e)}`);

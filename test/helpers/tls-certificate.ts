@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
+import { writeSelfSignedCertificate } from "./self-signed-certificate.js";
 
 /** A self-signed certificate for localhost and 127.0.0.1, as files and as PEM. */
 export interface TlsCertificate {
@@ -22,29 +22,7 @@ export function useTlsCertificate(): TlsCertificate {
   let dir = "";
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "userctl-tls-"));
-    tls.certPath = join(dir, "cert.pem");
-    tls.keyPath = join(dir, "key.pem");
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        tls.keyPath,
-        "-out",
-        tls.certPath,
-      ],
-      { stdio: "ignore" },
-    );
+    Object.assign(tls, writeSelfSignedCertificate(dir));
     tls.cert = readFileSync(tls.certPath);
     tls.key = readFileSync(tls.keyPath);
   });
@@ -57,12 +35,6 @@ export function useTlsCertificate(): TlsCertificate {
  * in `dir`, e.g. a client certificate for mutual TLS tests.
  */
 export function makeSelfSignedCertificate(dir: string, name: string, commonName: string): TlsCertificate {
-  const certPath = join(dir, `${name}-cert.pem`);
-  const keyPath = join(dir, `${name}-key.pem`);
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${commonName}`, "-keyout", keyPath, "-out", certPath],
-    { stdio: "ignore" },
-  );
+  const { certPath, keyPath } = writeSelfSignedCertificate(dir, { prefix: `${name}-`, commonName, localhostNames: false });
   return { certPath, keyPath, cert: readFileSync(certPath), key: readFileSync(keyPath) };
 }
