@@ -24,7 +24,7 @@ import { isRetryEligible } from "../../interceptors/retry-plan.js";
 import type { ConnectionPool } from "../connection/connection-pool.js";
 import type { Http2Connection } from "../connection/http2-connection.js";
 import { encodeEnvelope } from "./envelope.js";
-import type { GrpcCall } from "./grpc-call.js";
+import type { GrpcCall } from "../../call/grpc-call.js";
 import { metadataFromNode } from "./grpc-status.js";
 import { errorFromHttp2Failure } from "./http2-error.js";
 import { compressMessage, type SendEncoding } from "./message-compression.js";

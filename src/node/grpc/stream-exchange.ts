@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createEnvelopeReader, type EnvelopeReader } from "./envelope.js";
-import type { GrpcCall } from "./grpc-call.js";
+import type { GrpcCall } from "../../call/grpc-call.js";
 import { decompressMessage } from "./message-compression.js";
 import { checkResponseHeaders, endStatus, single, streamEndError } from "./response-validation.js";
 
