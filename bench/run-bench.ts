@@ -128,7 +128,7 @@ async function main(): Promise<number> {
           )
             .map(([size, rate]) => `${size} ${rate.toLocaleString("en-US")}/s`)
             .join(", ")}.`,
-          `Measured windows: unary at least ${settings.unary.durationMs} ms and ${settings.unary.minCalls} calls (within ${settings.unary.maxDurationMs / 1000} s), streaming at least ${settings.streaming.durationMs} ms and ${settings.streaming.minCalls} streams (within ${settings.streaming.maxDurationMs / 1000} s), fixed-rate latency ${settings.latency.minCalls} calls (within ${settings.latency.maxDurationMs / 1000} s).`,
+          `Warm-ups: unary at least ${settings.unary.firstWarmupCalls} calls first, then ${settings.unary.warmupCalls}; fixed-rate latency ${settings.latency.warmupCalls} calls. Measured windows: unary at least ${settings.unary.durationMs} ms and ${settings.unary.minCalls} calls (within ${settings.unary.maxDurationMs / 1000} s), streaming at least ${settings.streaming.durationMs} ms and ${settings.streaming.minCalls} streams (within ${settings.streaming.maxDurationMs / 1000} s), fixed-rate latency ${settings.latency.minCalls} calls (within ${settings.latency.maxDurationMs / 1000} s).`,
           `open-streams holds ${settings.openStreams.streams.toLocaleString("en-US")} WatchUsers streams${options.mode === "quick" ? " (quick mode: 1,000, not 10,000)" : ""}, opened within ${settings.openStreams.openTimeoutMs / 1000} s. Web bundle sizes: bench/bundle-size/bundle-size.json (esbuild ${bundleSizes?.esbuild ?? "?"}), not rebuilt.`,
         ],
       },

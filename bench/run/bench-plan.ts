@@ -1,5 +1,5 @@
 import { MESSAGE_SIZES, type MessageSize } from "../protocol/bench-messages.js";
-import type { ScenarioSpec, UnarySpec } from "../scenarios/scenario-spec.js";
+import { LATENCY_WARMUP_MAX_MS, type ScenarioSpec, type UnarySpec } from "../scenarios/scenario-spec.js";
 
 /** `npm run bench` is "full"; `npm run bench:quick` (CI) is "quick": fewer repeats, shorter windows, 1,000 open streams. */
 export type BenchMode = "full" | "quick";
@@ -15,6 +15,8 @@ export const CONCURRENCIES = [1, 16, 128] as const;
  */
 export interface WindowSettings {
   warmupMs: number;
+  /** The warm-up also completes this many calls (streams): see WindowSpec.warmupCalls. */
+  warmupCalls: number;
   durationMs: number;
   minCalls: number;
   maxDurationMs: number;
@@ -24,8 +26,8 @@ export interface WindowSettings {
 export interface ModeSettings {
   /** Times each (stack, scenario) runs, each time in a fresh process, in a random order per round. */
   repeats: number;
-  /** firstWarmupMs replaces warmupMs for the first scenario of a process (JIT, connection). */
-  unary: WindowSettings & { firstWarmupMs: number };
+  /** firstWarmupMs and firstWarmupCalls replace warmupMs and warmupCalls for the first scenario of a process (JIT, connection). */
+  unary: WindowSettings & { firstWarmupMs: number; firstWarmupCalls: number };
   streaming: WindowSettings & { serverMessages: number; clientMessages: number; bidiRounds: number };
   openStreams: {
     streams: number;
@@ -38,6 +40,7 @@ export interface ModeSettings {
   };
   latency: {
     warmupMs: number;
+    warmupCalls: number;
     /**
      * The fixed-rate window makes at least minCalls calls and lasts at least
      * minDurationMs, but no longer than maxDurationMs (fewer calls are then
@@ -54,9 +57,19 @@ export interface ModeSettings {
 export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
   full: {
     repeats: 5,
-    unary: { firstWarmupMs: 300, warmupMs: 100, durationMs: 400, minCalls: 500, maxDurationMs: 4_000 },
+    // Warm-ups of a number of calls, not only of time: see WindowSpec.warmupCalls.
+    unary: {
+      firstWarmupMs: 300,
+      firstWarmupCalls: 2_000,
+      warmupMs: 100,
+      warmupCalls: 300,
+      durationMs: 400,
+      minCalls: 500,
+      maxDurationMs: 4_000,
+    },
     streaming: {
       warmupMs: 200,
+      warmupCalls: 3,
       durationMs: 500,
       minCalls: 10,
       maxDurationMs: 4_000,
@@ -65,15 +78,16 @@ export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
       bidiRounds: 200,
     },
     openStreams: { streams: 10_000, openConcurrency: 200, openTimeoutMs: 60_000, openGraceMs: 5_000 },
-    latency: { warmupMs: 200, minDurationMs: 800, minCalls: 800, maxDurationMs: 4_000, rateFraction: 0.4 },
+    latency: { warmupMs: 200, warmupCalls: 1_500, minDurationMs: 800, minCalls: 800, maxDurationMs: 4_000, rateFraction: 0.4 },
   },
   quick: {
     repeats: 2,
     // Shorter windows than before the minimum of calls existed: that minimum now keeps a busy machine's windows meaningful.
     // A tight upper bound: CI only needs every number, and a loaded machine must not double its time.
-    unary: { firstWarmupMs: 100, warmupMs: 50, durationMs: 100, minCalls: 100, maxDurationMs: 500 },
+    unary: { firstWarmupMs: 100, firstWarmupCalls: 0, warmupMs: 50, warmupCalls: 0, durationMs: 100, minCalls: 100, maxDurationMs: 500 },
     streaming: {
       warmupMs: 100,
+      warmupCalls: 0,
       durationMs: 100,
       minCalls: 3,
       maxDurationMs: 500,
@@ -82,7 +96,7 @@ export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
       bidiRounds: 100,
     },
     openStreams: { streams: 1_000, openConcurrency: 200, openTimeoutMs: 15_000, openGraceMs: 2_000 },
-    latency: { warmupMs: 100, minDurationMs: 200, minCalls: 100, maxDurationMs: 600, rateFraction: 0.4 },
+    latency: { warmupMs: 100, warmupCalls: 0, minDurationMs: 200, minCalls: 100, maxDurationMs: 600, rateFraction: 0.4 },
   },
 };
 
@@ -121,7 +135,7 @@ export function throughputFamilies(mode: BenchMode): Family[] {
     })),
   );
   // The first scenario also warms the process up (JIT, connection).
-  unary[0] = { ...unary[0]!, warmupMs: s.unary.firstWarmupMs };
+  unary[0] = { ...unary[0]!, warmupMs: s.unary.firstWarmupMs, warmupCalls: s.unary.firstWarmupCalls };
   const stream = s.streaming;
   const streaming: ScenarioSpec[] = [
     { kind: "server-stream", name: "server-stream", messagesPerStream: stream.serverMessages, ...windowOf(stream) },
@@ -155,6 +169,7 @@ export function latencyFamily(mode: BenchMode, rates: Readonly<Record<MessageSiz
     size,
     ratePerSec: rates[size],
     warmupMs: s.warmupMs,
+    warmupCalls: s.warmupCalls,
     durationMs: Math.round(Math.min(s.maxDurationMs, Math.max(s.minDurationMs, (s.minCalls / rates[size]) * 1000))),
     minCalls: s.minCalls,
   }));
@@ -176,13 +191,20 @@ export function profileSpec(name: string, ratePerSec: number, durationMs: number
 
 /** The longest a scenario's warm-up and window may take (0 for those without a window). */
 export function longestMs(spec: ScenarioSpec): number {
-  if ("maxDurationMs" in spec) return spec.warmupMs + spec.maxDurationMs;
-  return "durationMs" in spec ? spec.warmupMs + spec.durationMs : 0;
+  if ("maxDurationMs" in spec) return Math.max(spec.warmupMs, spec.maxDurationMs) + spec.maxDurationMs;
+  if (spec.kind === "latency") return Math.max(spec.warmupMs, spec.warmupCalls > 0 ? LATENCY_WARMUP_MAX_MS : 0) + spec.durationMs;
+  return 0;
 }
 
 /** The window settings of a mode, as a spec's fields. */
 function windowOf(w: WindowSettings): WindowSettings {
-  return { warmupMs: w.warmupMs, durationMs: w.durationMs, minCalls: w.minCalls, maxDurationMs: w.maxDurationMs };
+  return {
+    warmupMs: w.warmupMs,
+    warmupCalls: w.warmupCalls,
+    durationMs: w.durationMs,
+    minCalls: w.minCalls,
+    maxDurationMs: w.maxDurationMs,
+  };
 }
 
 /** Twice the longest time planned plus 20 s for start-up, slow machines and the last calls to finish. */

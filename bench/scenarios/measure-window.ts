@@ -72,3 +72,12 @@ export function rates(window: WindowResult): { perSec: number; cpuUsPerOp: numbe
 export function windowFigures(window: WindowResult): { windowCalls: number; minCallsMet: number } {
   return { windowCalls: window.calls, minCallsMet: window.minCallsMet ? 1 : 0 };
 }
+
+/**
+ * The bounds of a warm-up: at least `warmupMs` and `warmupCalls` calls,
+ * no call started after `maxDurationMs` (the window's own bound, so a slow
+ * stack cannot make its warm-up unbounded).
+ */
+export function warmupBounds(spec: { warmupMs: number; warmupCalls: number; maxDurationMs: number }): WindowBounds {
+  return { durationMs: spec.warmupMs, minCalls: spec.warmupCalls, maxDurationMs: Math.max(spec.warmupMs, spec.maxDurationMs) };
+}

@@ -4,10 +4,20 @@ import type { StackName } from "../stacks/bench-client.js";
 /**
  * How long a measured window lasts (see measureWindow): at least
  * `durationMs` and at least `minCalls` calls, and no call starts after
- * `maxDurationMs`. The warm-up before it is time only.
+ * `maxDurationMs`. The warm-up before it lasts at least `warmupMs` and
+ * `warmupCalls` calls, with the same upper bound.
  */
 export interface WindowSpec {
   warmupMs: number;
+  /**
+   * Calls (streams) the warm-up completes. V8 optimizes a function after
+   * enough calls of it, not after some time, and its compiler threads bill
+   * their CPU to the process: a warm-up of too few calls left compile jobs
+   * of 30–55 ms each (Node's `request`, protobuf-es's `readMessage`, our
+   * `runUnary`) inside the measured window, on the one CPU the client is
+   * pinned to.
+   */
+  warmupCalls: number;
   durationMs: number;
   /** Calls (streams, for the streaming scenarios) the window completes, unless maxDurationMs comes first. */
   minCalls: number;
@@ -22,13 +32,18 @@ export interface UnarySpec extends WindowSpec {
   concurrency: number;
 }
 
+/** The longest the closed-loop warm-up before a fixed-rate window may take. */
+export const LATENCY_WARMUP_MAX_MS = 4_000;
+
 /** Open loop: calls start at a fixed rate whatever the answers do, so slow calls cannot hide the tail. */
 export interface LatencySpec {
   kind: "latency";
   name: string;
   size: MessageSize;
   ratePerSec: number;
+  /** The closed-loop warm-up (16 in flight): at least this long and this many calls (see WindowSpec.warmupCalls), within 4 s. */
   warmupMs: number;
+  warmupCalls: number;
   /** The window: ratePerSec × durationMs / 1000 calls (bench-plan makes that at least minCalls, within its time bound). */
   durationMs: number;
   /** Calls the window should make; fewer means its time bound cut it short (reported, not failed). */

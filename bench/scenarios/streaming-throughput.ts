@@ -1,5 +1,5 @@
 import type { BenchClient } from "../stacks/bench-client.js";
-import { measureWindow, rates, windowFigures } from "./measure-window.js";
+import { measureWindow, rates, warmupBounds, windowFigures } from "./measure-window.js";
 import type { ScenarioResult, StreamingSpec } from "./scenario-spec.js";
 
 /**
@@ -19,7 +19,7 @@ export async function runStreamingThroughput(client: BenchClient, spec: Streamin
     await stream();
     return n;
   };
-  const warmup = await measureWindow(op, 1, { durationMs: spec.warmupMs });
+  const warmup = await measureWindow(op, 1, warmupBounds(spec));
   const window = await measureWindow(op, 1, spec);
   const { perSec, cpuUsPerOp } = rates(window);
   const metrics = {

@@ -1,8 +1,8 @@
 import { quantile, sortedCopy } from "../stats.js";
 import type { BenchClient } from "../stacks/bench-client.js";
 import { runFixedRate } from "./fixed-rate-load.js";
-import { measureWindow } from "./measure-window.js";
-import type { LatencySpec, ScenarioResult } from "./scenario-spec.js";
+import { measureWindow, warmupBounds } from "./measure-window.js";
+import { LATENCY_WARMUP_MAX_MS, type LatencySpec, type ScenarioResult } from "./scenario-spec.js";
 
 /** GetUser at a fixed rate (open loop), after a closed-loop warm-up: latency p50 and p99 from each call's scheduled start. */
 export async function runUnaryLatency(client: BenchClient, spec: LatencySpec): Promise<ScenarioResult> {
@@ -12,7 +12,7 @@ export async function runUnaryLatency(client: BenchClient, spec: LatencySpec): P
       return 1;
     },
     16,
-    { durationMs: spec.warmupMs },
+    warmupBounds({ ...spec, maxDurationMs: LATENCY_WARMUP_MAX_MS }),
   );
   const result = await runFixedRate(() => client.unary(spec.size), spec.ratePerSec, spec.durationMs);
   const sorted = sortedCopy(result.latenciesMs);

@@ -37,11 +37,21 @@ describe("a compiled bench child", () => {
           size: "small",
           concurrency: 16,
           warmupMs: 20,
+          warmupCalls: 50,
           durationMs: 50,
           minCalls: 100,
           maxDurationMs: 2_000,
         },
-        { kind: "bidi", name: "bidi-ping-pong", messagesPerStream: 10, warmupMs: 20, durationMs: 50, minCalls: 3, maxDurationMs: 2_000 },
+        {
+          kind: "bidi",
+          name: "bidi-ping-pong",
+          messagesPerStream: 10,
+          warmupMs: 20,
+          warmupCalls: 0,
+          durationMs: 50,
+          minCalls: 3,
+          maxDurationMs: 2_000,
+        },
       ],
     });
     expect(lines.map((l) => [l.type, l.stack, l.scenario])).toEqual([
@@ -65,7 +75,17 @@ describe("a compiled bench child", () => {
       stack: "raw-http2",
       baseUrl: "http://127.0.0.1:1",
       scenarios: [
-        { kind: "unary", name: "unary-1k-c1", size: "1k", concurrency: 1, warmupMs: 10, durationMs: 10, minCalls: 1, maxDurationMs: 10 },
+        {
+          kind: "unary",
+          name: "unary-1k-c1",
+          size: "1k",
+          concurrency: 1,
+          warmupMs: 10,
+          warmupCalls: 0,
+          durationMs: 10,
+          minCalls: 1,
+          maxDurationMs: 10,
+        },
       ],
     };
     await expect(run(job)).rejects.toThrow(/^stack raw-http2, scenario unary-1k-c1: Error: .*ECONNREFUSED/);
@@ -82,6 +102,7 @@ describe("a compiled bench child", () => {
           size: "small",
           concurrency: 1,
           warmupMs: 10,
+          warmupCalls: 0,
           durationMs: 5_000,
           minCalls: 1,
           maxDurationMs: 5_000,

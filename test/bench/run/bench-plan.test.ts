@@ -23,8 +23,20 @@ describe("the bench plan", () => {
 
   it("bounds each child by twice its windows' upper bounds", () => {
     const unary = throughputFamilies("quick").find((f) => f.name === "unary")!;
-    const longest = unary.scenarios.reduce((ms, s) => ms + ("maxDurationMs" in s ? s.warmupMs + s.maxDurationMs : 0), 0);
+    // A warm-up has the window's upper bound too.
+    const longest = unary.scenarios.reduce(
+      (ms, s) => ms + ("maxDurationMs" in s ? Math.max(s.warmupMs, s.maxDurationMs) + s.maxDurationMs : 0),
+      0,
+    );
     expect(unary.timeoutMs).toBe(2 * longest + 20_000);
+  });
+
+  it("warms each full-mode process up with a number of calls, not only for a time, before a unary or fixed-rate window", () => {
+    const unary = throughputFamilies("full").find((f) => f.name === "unary")!.scenarios;
+    expect(unary[0]).toMatchObject({ warmupCalls: MODE_SETTINGS.full.unary.firstWarmupCalls });
+    for (const spec of [...unary, ...latencyFamily("full", rates).scenarios]) {
+      expect("warmupCalls" in spec && spec.warmupCalls, spec.name).toBeGreaterThanOrEqual(300);
+    }
   });
 
   it("makes a fixed-rate window long enough for the minimum of calls, within its bounds", () => {
