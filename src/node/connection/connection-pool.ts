@@ -49,7 +49,7 @@ export interface ConnectionPool {
    * connect or wait: then use `connection()`. No promise on the hot path.
    * `headers` must hold `:method` and `:path`.
    */
-  openNow(headers: http2.OutgoingHttpHeaders, options: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream | undefined;
+  openNow(headers: http2.OutgoingHttpHeaders, options?: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream | undefined;
   /** A connection with room for one more stream, connecting first if needed; rejects with an UNAVAILABLE "not sent" error. */
   connection(): Promise<Http2Connection>;
   /** Resolves the target and starts connecting every endpoint, without a call. */

@@ -50,7 +50,7 @@ export interface Http2Connection {
    * the gRPC transport's path, which builds one header object per call and
    * never copies it again.
    */
-  open(headers: http2.OutgoingHttpHeaders, options: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream;
+  open(headers: http2.OutgoingHttpHeaders, options?: http2.ClientSessionRequestOptions): http2.ClientHttp2Stream;
   /** Streams in flight finish, then the connection closes. */
   drain(): void;
   /** Closes at once; streams in flight fail. */
@@ -240,7 +240,8 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     clearTimeout(idleTimer);
     session.ref();
     deadWatch.start();
-    stream.once("close", onStreamClose);
+    // on, not once: a stream closes once, and once() wraps the listener anew for every stream.
+    stream.on("close", onStreamClose);
     // Node.js 24 reports a request on a closing session as an 'error' on the
     // stream in the next tick (20 and 22 throw): a stream must never be
     // without an 'error' listener, or one bad session crashes the process.

@@ -5,28 +5,30 @@ import type { GrpcCall } from "../../call/grpc-call.js";
 import { decompressMessage } from "./message-compression.js";
 import { checkResponseHeaders, endStatus, single, streamEndError } from "./response-validation.js";
 
-/** What a successful unary exchange returns; the message is decoded by the caller. */
-export interface UnaryOutcome {
-  readonly header: http2.IncomingHttpHeaders;
-  readonly bytes: Uint8Array;
-  readonly trailer: http2.IncomingHttpHeaders;
-}
+/**
+ * Makes the call's result from a successful exchange: the response bytes
+ * (decompressed) and the raw headers and trailers. A throw fails the call
+ * with that error.
+ */
+export type UnaryRespond<R> = (bytes: Uint8Array, header: http2.IncomingHttpHeaders, trailer: http2.IncomingHttpHeaders) => R;
 
 /**
  * Sends one enveloped request on `stream` and reads the single response:
  * one promise, no async iterables, the response bytes usually a view of the
- * one DATA chunk (call-path.md). It settles once: with the outcome, the
+ * one DATA chunk (call-path.md). It settles once: with what `respond` makes
+ * of the response (decoding there saves the caller a promise per call), the
  * status the server sent, a protocol error, or — when the call is cancelled
  * — the call's end reason, after resetting the stream with CANCEL.
  */
-export function exchangeUnary(
+export function exchangeUnary<R>(
   call: GrpcCall,
   stream: http2.ClientHttp2Stream,
   frame: Uint8Array,
   readMaxBytes: number,
   origin: string,
-): Promise<UnaryOutcome> {
-  return new Promise<UnaryOutcome>((resolve, reject) => {
+  respond: UnaryRespond<R>,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
     let header: http2.IncomingHttpHeaders | undefined;
     let trailer: http2.IncomingHttpHeaders | undefined;
     let flags = 0;
@@ -95,9 +97,15 @@ export function exchangeUnary(
           return fail(ConnectError.from(e, Code.Internal));
         }
       }
+      let result: R;
+      try {
+        result = respond(bytes, header, trailer ?? {});
+      } catch (e) {
+        return fail(ConnectError.from(e, Code.Internal));
+      }
       settled = true;
       call.interrupt = undefined;
-      resolve({ header, bytes, trailer: trailer ?? {} });
+      resolve(result);
     });
     stream.end(frame);
   });
