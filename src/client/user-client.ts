@@ -118,14 +118,18 @@ export function createUserClient(
       ...(options.headers !== undefined && { headers: options.headers }),
     };
   };
-  const typed = async <T>(call: () => Promise<T>): Promise<T> => {
+  /** Runs one call with its errors typed, and `pick`s what the method returns from the response (one async function per call). */
+  async function typed<R>(call: () => Promise<R>): Promise<R>;
+  async function typed<R, T>(call: () => Promise<R>, pick: (response: R) => T): Promise<T>;
+  async function typed<R, T>(call: () => Promise<R>, pick?: (response: R) => T): Promise<R | T> {
     try {
-      return await call();
+      const response = await call();
+      return pick === undefined ? response : pick(response);
     } catch (e) {
       // The transport typed it already, with its own retryable codes: keep that.
       throw e instanceof TypedConnectError ? e : toTypedError(e);
     }
-  };
+  }
   const toCreateRequest = (u: NewUserInput) => ({
     email: u.email,
     name: u.name,
@@ -136,10 +140,10 @@ export function createUserClient(
   });
 
   const self: UserClient = {
-    getUser: (userId, options) => typed(async () => (await client.getUser({ userId }, callOptions(options))).user!),
+    getUser: (userId, options) => typed(() => client.getUser({ userId }, callOptions(options)), userOf),
 
     // The request_id makes CreateUser safe to retry, so this call opts in.
-    createUser: (user, options) => typed(async () => (await client.createUser(toCreateRequest(user), callOptions(options, true))).user!),
+    createUser: (user, options) => typed(() => client.createUser(toCreateRequest(user), callOptions(options, true)), userOf),
 
     updateUser: (userId, changes, options) =>
       typed(async () => {
@@ -147,7 +151,7 @@ export function createUserClient(
         return (await client.updateUser({ user: { id: userId, ...changes }, updateMask: { paths } }, callOptions(options))).user!;
       }),
 
-    deleteUser: (userId, options) => typed(async () => void (await client.deleteUser({ userId }, callOptions(options)))),
+    deleteUser: (userId, options) => typed(() => client.deleteUser({ userId }, callOptions(options)), nothing),
 
     listUsers: (request = {}, options) => typed(() => client.listUsers(request, callOptions(options))),
 
@@ -263,3 +267,10 @@ function requireFactory(make: ((options: TransportOptions) => Transport) | undef
   if (!make) throw new ConnectError("createUserClient needs a Transport here; pass createTransport(options)", Code.InvalidArgument);
   return make;
 }
+
+/** The user a GetUser, CreateUser or UpdateUser response carries (always set by the service). */
+function userOf(response: { user?: User }): User {
+  return response.user!;
+}
+
+function nothing(): void {}
