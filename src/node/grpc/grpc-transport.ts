@@ -297,7 +297,14 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         runUnary(wire, req.signal, timeoutMs, req.header, (req as UnaryRequest).message, req.contextValues),
       );
       return (await outer(
-        unaryRequest(wire.method, wire.url, signal ?? neverAborted(), callLevelHeaders(wire, timeoutMs, header), values, wire.request(input)),
+        unaryRequest(
+          wire.method,
+          wire.url,
+          signal ?? neverAborted(),
+          callLevelHeaders(wire, timeoutMs, header),
+          values,
+          wire.request(input),
+        ),
       )) as UnaryResponse;
     } catch (e) {
       throw typed(e);
