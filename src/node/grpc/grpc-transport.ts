@@ -32,7 +32,8 @@ import { createMethodWires, type MethodWire } from "./method-wire.js";
 import { assignHeadersInit, type HeaderFields } from "../../protocol/header-fields.js";
 import { copyFields, headersFromOutgoing, outgoingFromHeaders } from "./node-headers.js";
 import { pumpRequests, ResponseStream } from "./stream-exchange.js";
-import { exchangeUnary, type UnaryRespond } from "./unary-exchange.js";
+import { exchangeUnary } from "./unary-exchange.js";
+import { parseResponse } from "../../protocol/parse-response.js";
 
 type Message = MessageShape<DescMessage>;
 
@@ -145,27 +146,15 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     }
   };
 
-  /** Decodes a method's response into connect's UnaryResponse: one function per method, made on its first call. */
-  const responders = new WeakMap<MethodWire, UnaryRespond<UnaryResponse>>();
-  const responderOf = (wire: MethodWire): UnaryRespond<UnaryResponse> => {
-    let respond = responders.get(wire);
-    if (respond === undefined) {
-      respond = (bytes, header, trailer) => unaryResponse(wire, parseResponse(wire, bytes), header, trailer);
-      responders.set(wire, respond);
-    }
-    return respond;
-  };
-
   /**
    * One unary attempt on the wire. Not async: the usual case opens the
    * stream synchronously and the exchange's promise is the attempt's (a
    * throw here is caught by the call loop like a rejection).
    */
   const sendUnary = (call: GrpcCall, wire: MethodWire, fields: http2.OutgoingHttpHeaders, frame: Uint8Array): Promise<UnaryResponse> => {
-    const respond = responderOf(wire);
     const stream = openStreamNow(fields);
-    if (stream !== undefined) return exchangeUnary(call, stream, frame, options.readMaxBytes, origin, respond);
-    return openStreamLater(call, fields).then((s) => exchangeUnary(call, s, frame, options.readMaxBytes, origin, respond));
+    if (stream !== undefined) return exchangeUnary(call, stream, frame, options.readMaxBytes, origin, wire, unaryResponse);
+    return openStreamLater(call, fields).then((s) => exchangeUnary(call, s, frame, options.readMaxBytes, origin, wire, unaryResponse));
   };
 
   /**
@@ -384,28 +373,18 @@ function callLevelHeaders(wire: MethodWire, timeoutMs: number | undefined, heade
   return headersFromOutgoing(fields);
 }
 
-/** The response message, or an INTERNAL error naming the method when its bytes do not parse. */
-function parseResponse(wire: MethodWire, bytes: Uint8Array): Message {
-  try {
-    return wire.parse(bytes);
-  } catch (e) {
-    throw new ConnectError(
-      `failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`,
-      Code.Internal,
-      undefined,
-      undefined,
-      e,
-    );
-  }
-}
-
-/** The response; its headers become a WHATWG `Headers` only when read (own getters, so a spread keeps them). */
+/**
+ * The response of a unary exchange (unary-exchange.ts calls it with the
+ * method's wire): the message decoded, its headers a WHATWG `Headers` only
+ * when read (own getters, so a spread keeps them).
+ */
 function unaryResponse(
   wire: MethodWire,
-  message: Message,
+  bytes: Uint8Array,
   rawHeader: http2.IncomingHttpHeaders,
   rawTrailer: http2.IncomingHttpHeaders,
 ): UnaryResponse {
+  const message = parseResponse(wire, bytes);
   let header: Headers | undefined;
   let trailer: Headers | undefined;
   return {

@@ -7,10 +7,16 @@ import { checkResponseHeaders, endStatus, single, streamEndError } from "./respo
 
 /**
  * Makes the call's result from a successful exchange: the response bytes
- * (decompressed) and the raw headers and trailers. A throw fails the call
- * with that error.
+ * (decompressed) and the raw headers and trailers, with the `context` the
+ * exchange was given (the method), so one module-level function serves
+ * every call. A throw fails the call with that error.
  */
-export type UnaryRespond<R> = (bytes: Uint8Array, header: http2.IncomingHttpHeaders, trailer: http2.IncomingHttpHeaders) => R;
+export type UnaryRespond<C, R> = (
+  context: C,
+  bytes: Uint8Array,
+  header: http2.IncomingHttpHeaders,
+  trailer: http2.IncomingHttpHeaders,
+) => R;
 
 /**
  * Sends one enveloped request on `stream` and reads the single response:
@@ -20,13 +26,14 @@ export type UnaryRespond<R> = (bytes: Uint8Array, header: http2.IncomingHttpHead
  * status the server sent, a protocol error, or — when the call is cancelled
  * — the call's end reason, after resetting the stream with CANCEL.
  */
-export function exchangeUnary<R>(
+export function exchangeUnary<C, R>(
   call: GrpcCall,
   stream: http2.ClientHttp2Stream,
   frame: Uint8Array,
   readMaxBytes: number,
   origin: string,
-  respond: UnaryRespond<R>,
+  context: C,
+  respond: UnaryRespond<C, R>,
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     let header: http2.IncomingHttpHeaders | undefined;
@@ -99,7 +106,7 @@ export function exchangeUnary<R>(
       }
       let result: R;
       try {
-        result = respond(bytes, header, trailer ?? {});
+        result = respond(context, bytes, header, trailer ?? {});
       } catch (e) {
         return fail(ConnectError.from(e, Code.Internal));
       }

@@ -1,6 +1,7 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { GrpcCall } from "../../call/grpc-call.js";
+import { parseResponse } from "../../protocol/parse-response.js";
 import { readHeaderStatus, readTrailerStatus } from "./check-response.js";
 import type { WebMethodWire } from "./method-wire.js";
 import { compressedFrameError, type Frame, parseTrailer, ResponseFrames, TRAILER_FLAG } from "./response-frames.js";
@@ -144,15 +145,5 @@ export class ResponseMessages implements AsyncIterableIterator<Message> {
 
 function parseMessage(wire: WebMethodWire, f: Frame): Message {
   if ((f.flags & 1) !== 0) throw compressedFrameError();
-  try {
-    return wire.parse(f.data);
-  } catch (e) {
-    throw new ConnectError(
-      `failed to parse the response of ${wire.name}: ${ConnectError.from(e).rawMessage}`,
-      Code.Internal,
-      undefined,
-      undefined,
-      e,
-    );
-  }
+  return parseResponse(wire, f.data);
 }
