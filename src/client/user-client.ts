@@ -146,10 +146,10 @@ export function createUserClient(
     createUser: (user, options) => typed(() => client.createUser(toCreateRequest(user), callOptions(options, true)), userOf),
 
     updateUser: (userId, changes, options) =>
-      typed(async () => {
-        const paths = updateMaskFor(changes);
-        return (await client.updateUser({ user: { id: userId, ...changes }, updateMask: { paths } }, callOptions(options))).user!;
-      }),
+      typed(
+        () => client.updateUser({ user: { id: userId, ...changes }, updateMask: { paths: updateMaskFor(changes) } }, callOptions(options)),
+        userOf,
+      ),
 
     deleteUser: (userId, options) => typed(() => client.deleteUser({ userId }, callOptions(options)), nothing),
 
