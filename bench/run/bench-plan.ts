@@ -63,14 +63,20 @@ export const MODE_SETTINGS: Readonly<Record<BenchMode, ModeSettings>> = {
       firstWarmupCalls: 2_000,
       warmupMs: 100,
       warmupCalls: 300,
-      durationMs: 400,
+      // 1.5 s, not 400 ms: a 400 ms window holds a handful of scavenges
+      // (8-11 ms each, every 60-80 ms at c128), and on this shared machine one
+      // stack's five samples spread 170-259 µs per call at c16 (grpc-js
+      // 209-390); at 1.5 s they spread 142-199 (grpc-js 215-322). Measured
+      // with the bench's own unary children, 5 interleaved rounds each.
+      durationMs: 1_500,
       minCalls: 500,
       maxDurationMs: 4_000,
     },
     streaming: {
       warmupMs: 200,
       warmupCalls: 3,
-      durationMs: 500,
+      // 1.5 s for the same reason as the unary windows: 500 ms was 25-50 server streams.
+      durationMs: 1_500,
       minCalls: 10,
       maxDurationMs: 4_000,
       serverMessages: 1000,
