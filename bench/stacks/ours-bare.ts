@@ -4,9 +4,9 @@ import { createConnectBenchClient } from "./connect-bench-client.js";
 
 /**
  * Our transport with every interceptor off (no auth, retry, deadline,
- * correlation or logging): what remains is our connection pool and the
- * closable and typed-error wrappers around connect-node's gRPC transport,
- * used through connect-es's `createClient`.
+ * correlation or logging): what remains is our own gRPC transport over
+ * `node:http2` and its connection pool, used through connect-es's
+ * `createClient`. Against ours-full, it shows what the policies cost.
  */
 export function createOursBareClient(baseUrl: string): BenchClient {
   const transport = createTransport({ baseUrl, retry: false, timeouts: false, correlation: false, maxConnections: 1 });
