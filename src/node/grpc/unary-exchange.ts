@@ -45,10 +45,27 @@ export function exchangeUnary<C, R>(
     let settled = false;
     const reader = createEnvelopeReader(readMaxBytes);
     const session = stream.session;
-    const fail = (error: ConnectError) => {
-      if (settled) return;
+    /**
+     * Settling takes our listeners off the stream. Node keeps a closed
+     * stream reachable until the next full GC (its native handle is a root
+     * for the scavenger), so whatever its listeners hold, this closure and
+     * through it the call, the request and the response, would be copied by
+     * every scavenge and promoted: 4 KB a call, a third of the GC time of a
+     * small unary call. The pool's own listeners stay, its 'error' one too,
+     * so an error after this point is still read.
+     */
+    const release = () => {
       settled = true;
       call.interrupt = undefined;
+      stream.off("response", onResponse);
+      stream.off("data", onData);
+      stream.off("trailers", onTrailers);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+    };
+    const fail = (error: ConnectError) => {
+      if (settled) return;
+      release();
       if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
       reject(error);
     };
@@ -61,23 +78,23 @@ export function exchangeUnary<C, R>(
       flags = f;
       message = data;
     };
-    stream.on("response", (h) => {
+    const onResponse = (h: http2.IncomingHttpHeaders) => {
       header = h;
       const error = checkResponseHeaders(h);
       if (error !== undefined) fail(error);
-    });
-    stream.on("data", (chunk: Buffer) => {
+    };
+    const onData = (chunk: Buffer) => {
       if (settled) return;
       try {
         reader.push(chunk, onEnvelope);
       } catch (e) {
         fail(ConnectError.from(e, Code.Internal));
       }
-    });
-    stream.on("trailers", (t) => (trailer = t));
+    };
+    const onTrailers = (t: http2.IncomingHttpHeaders) => (trailer = t);
     // Every stream error is ours to report: an 'error' without a listener would crash the process.
-    stream.on("error", (e) => (streamError = e));
-    stream.on("close", () => {
+    const onError = (e: unknown) => (streamError = e);
+    const onClose = () => {
       if (settled) return;
       if (header === undefined) return fail(streamEndError(stream, session, streamError, origin, false));
       const status = endStatus(header, trailer, message !== undefined);
@@ -110,10 +127,14 @@ export function exchangeUnary<C, R>(
       } catch (e) {
         return fail(ConnectError.from(e, Code.Internal));
       }
-      settled = true;
-      call.interrupt = undefined;
+      release();
       resolve(result);
-    });
+    };
+    stream.on("response", onResponse);
+    stream.on("data", onData);
+    stream.on("trailers", onTrailers);
+    stream.on("error", onError);
+    stream.on("close", onClose);
     stream.end(frame);
   });
 }
