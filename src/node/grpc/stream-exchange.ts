@@ -49,18 +49,26 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
     this.reader = createEnvelopeReader(readMaxBytes);
     this.session = stream.session;
     call.interrupt = (reason) => this.fail(reason);
-    stream.on("response", (h) => {
-      this.header = h;
-      const error = checkResponseHeaders(h);
-      if (error !== undefined) this.fail(error);
-      else this.notifyProgress(false);
-    });
-    stream.on("data", (chunk: Buffer) => this.onData(chunk));
-    stream.on("trailers", (t) => (this.trailer = t));
+    stream.on("response", this.onResponse);
+    stream.on("data", this.onData);
+    stream.on("trailers", this.onTrailers);
     // Every stream error is ours to report: an 'error' without a listener would crash the process.
-    stream.on("error", (e) => (this.streamError = e));
-    stream.on("close", () => this.onClose());
+    stream.on("error", this.onError);
+    stream.on("close", this.onClose);
   }
+
+  private readonly onResponse = (h: http2.IncomingHttpHeaders): void => {
+    this.header = h;
+    const error = checkResponseHeaders(h);
+    if (error !== undefined) this.fail(error);
+    else this.notifyProgress(false);
+  };
+  private readonly onTrailers = (t: http2.IncomingHttpHeaders): void => {
+    this.trailer = t;
+  };
+  private readonly onError = (e: unknown): void => {
+    this.streamError = e;
+  };
 
   /**
    * Resolves once the response headers are there (`needMessage` false) or the
@@ -112,14 +120,14 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
     this.settle(error, true);
   }
 
-  private onData(chunk: Buffer): void {
+  private readonly onData = (chunk: Buffer): void => {
     if (this.outcome !== undefined) return;
     try {
       this.reader.push(chunk, this.onEnvelope);
     } catch (e) {
       this.fail(ConnectError.from(e, Code.Internal));
     }
-  }
+  };
 
   private readonly onEnvelope = (flags: number, data: Uint8Array): void => {
     if (this.outcome !== undefined) return;
@@ -146,9 +154,9 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
     this.notifyProgress(true);
   };
 
-  private onClose(): void {
+  private readonly onClose = (): void => {
     if (this.outcome === undefined) this.settle(this.closeOutcome(), false);
-  }
+  };
 
   /** What the stream's close means for the call: its status, a protocol error, or null for OK. */
   private closeOutcome(): ConnectError | null {
@@ -174,6 +182,15 @@ export class ResponseStream implements AsyncIterableIterator<Message> {
   private settle(outcome: ConnectError | null, reset: boolean): void {
     this.outcome = outcome;
     if (this.call.interrupt !== undefined) this.call.interrupt = undefined;
+    // Node keeps a closed stream reachable until the next full GC, so our
+    // listeners would keep this exchange, its queue and the call alive with
+    // it (see unary-exchange.ts). The pool's 'error' listener stays.
+    const stream = this.stream;
+    stream.off("response", this.onResponse);
+    stream.off("data", this.onData);
+    stream.off("trailers", this.onTrailers);
+    stream.off("error", this.onError);
+    stream.off("close", this.onClose);
     if (reset && !this.stream.closed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
     const waiting = this.waiting;
     this.waiting = undefined;
