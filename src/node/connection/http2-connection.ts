@@ -1,6 +1,7 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { watchForDeadSession } from "./dead-session-watch.js";
+import { guardNativeSession, nativeSessionOf } from "./native-session-guard.js";
 import { notSentError } from "./not-sent-error.js";
 
 /** Options for {@link createHttp2Connection}; the pool resolves every default. */
@@ -87,6 +88,12 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   /** The streams in flight, with the socket's bytesWritten when each was opened. */
   const streams = new Map<http2.ClientHttp2Stream, number>();
   let socket: { bytesRead: number; bytesWritten: number } | undefined;
+  /** The session's native handle, from 'connect' on (see native-session-guard.ts). */
+  let nativeSession: object | undefined;
+  /** Every stream's 'close', ours or not: a stream that ended abnormally keeps the native session alive until it is freed. */
+  function guardOnClose(this: http2.ClientHttp2Stream) {
+    guardNativeSession(this, session, nativeSession);
+  }
   // No server push: gRPC never uses it (PROTOCOL-HTTP2.md), and with Node's
   // default (enablePush true) a PUSH_PROMISE becomes a pushed stream nobody
   // listens to, whose 'error' would crash the process (issue 13 item 1).
@@ -96,6 +103,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   // Should a push get through anyway, it is refused and its errors are ours.
   session.on("stream", (pushed: http2.ClientHttp2Stream) => {
     pushed.on("error", () => {});
+    pushed.on("close", guardOnClose);
     pushed.close(http2.constants.NGHTTP2_REFUSED_STREAM);
   });
 
@@ -125,6 +133,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
         raw: { setNoDelay?: (noDelay: boolean) => unknown; bytesRead: number; bytesWritten: number },
       ) => {
         socket = raw;
+        nativeSession = nativeSessionOf(session);
         raw.setNoDelay?.(true);
       },
     );
@@ -250,6 +259,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     return stream;
   }
   function onStreamClose(this: http2.ClientHttp2Stream) {
+    guardNativeSession(this, session, nativeSession);
     activeStreams--;
     streams.delete(this);
     deadWatch.streamClosed();
@@ -276,7 +286,10 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
       const stream = session.request({ ...headers, ":method": method, ":path": path }, requestOptions);
       // A background stream (our own health watch) neither keeps the process
       // alive nor keeps the connection from going idle.
-      if (background) return stream;
+      if (background) {
+        stream.on("close", guardOnClose);
+        return stream;
+      }
       return track(stream);
     },
     open(headers, requestOptions) {
