@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { watchForDeadSession } from "./dead-session-watch.js";
-import { guardNativeSession, nativeSessionOf } from "./native-session-guard.js";
+import { createNativeSessionGuard } from "./native-session-guard.js";
 import { notSentError } from "./not-sent-error.js";
 
 /** Options for {@link createHttp2Connection}; the pool resolves every default. */
@@ -88,18 +88,14 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   /** The streams in flight, with the socket's bytesWritten when each was opened. */
   const streams = new Map<http2.ClientHttp2Stream, number>();
   let socket: { bytesRead: number; bytesWritten: number } | undefined;
-  /** The session's native handle, from 'connect' on (see native-session-guard.ts). */
-  let nativeSession: object | undefined;
-  /** Every stream's 'close', ours or not: a stream that ended abnormally keeps the native session alive until it is freed. */
-  function guardOnClose(this: http2.ClientHttp2Stream) {
-    guardNativeSession(this, session, nativeSession);
-  }
   // No server push: gRPC never uses it (PROTOCOL-HTTP2.md), and with Node's
   // default (enablePush true) a PUSH_PROMISE becomes a pushed stream nobody
   // listens to, whose 'error' would crash the process (issue 13 item 1).
   // With push off, nghttp2 treats a PUSH_PROMISE as a connection error
   // (RFC 9113 section 8.4): the streams fail with ERR_HTTP2_ERROR, INTERNAL.
   const session = http2.connect(origin, { ...options.nodeOptions, settings: { ...options.nodeOptions.settings, enablePush: false } });
+  /** Every stream's 'close', ours or not: one that ended abnormally keeps the native session alive until it is freed. */
+  const guardOnClose = createNativeSessionGuard(session);
   // Should a push get through anyway, it is refused and its errors are ours.
   session.on("stream", (pushed: http2.ClientHttp2Stream) => {
     pushed.on("error", () => {});
@@ -133,7 +129,6 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
         raw: { setNoDelay?: (noDelay: boolean) => unknown; bytesRead: number; bytesWritten: number },
       ) => {
         socket = raw;
-        nativeSession = nativeSessionOf(session);
         raw.setNoDelay?.(true);
       },
     );
@@ -259,7 +254,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
     return stream;
   }
   function onStreamClose(this: http2.ClientHttp2Stream) {
-    guardNativeSession(this, session, nativeSession);
+    guardOnClose.call(this);
     activeStreams--;
     streams.delete(this);
     deadWatch.streamClosed();

@@ -21,29 +21,34 @@ import type * as http2 from "node:http2";
  * that was destroyed under them): a stream that ended normally has emitted
  * every header block it received and holds nothing. That keeps the
  * registry off the success path.
+ *
+ * The listener returned also closes over the handle, and a stream keeps its
+ * 'close' listeners after it closes, so in practice a stream with this
+ * listener holds the session already; the registry makes that a guarantee
+ * that does not depend on anyone's listeners staying attached. (So the test,
+ * native-session-guard.test.ts, fails without the guard, not without the
+ * registry alone.)
  */
 const sessionsHeldByStreams = new FinalizationRegistry<object>(() => {});
 
 /**
- * The native handle of `session` (Node.js's internal `kHandle`), once it is
- * connected; undefined before that or where a Node.js keeps it elsewhere, in
- * which case nothing is guarded (and nothing breaks).
+ * Returns the listener for every stream's 'close' on `session` (`this` is
+ * the stream): a stream that ended abnormally keeps the session's native
+ * handle reachable until the stream has been garbage collected. The handle
+ * is Node.js's internal `kHandle`, read on 'connect' (a destroyed session
+ * has dropped it); where a Node.js keeps it elsewhere, nothing is guarded
+ * and nothing breaks.
  */
-export function nativeSessionOf(session: http2.Http2Session): object | undefined {
-  for (const key of Object.getOwnPropertySymbols(session)) {
-    if (key.description !== "kHandle") continue;
-    const handle = (session as unknown as Record<symbol, unknown>)[key];
-    return typeof handle === "object" && handle !== null ? handle : undefined;
-  }
-  return undefined;
-}
-
-/**
- * Call from a stream's 'close': when it ended abnormally, `nativeSession`
- * stays reachable until the stream has been garbage collected.
- */
-export function guardNativeSession(stream: http2.Http2Stream, session: http2.Http2Session, nativeSession: object | undefined): void {
-  if (nativeSession === undefined) return;
-  if (stream.rstCode === 0 /* NGHTTP2_NO_ERROR */ && !session.destroyed) return;
-  sessionsHeldByStreams.register(stream, nativeSession);
+export function createNativeSessionGuard(session: http2.ClientHttp2Session): (this: http2.Http2Stream) => void {
+  let nativeSession: object | undefined;
+  session.once("connect", () => {
+    const key = Object.getOwnPropertySymbols(session).find((k) => k.description === "kHandle");
+    const handle = key === undefined ? undefined : (session as unknown as Record<symbol, unknown>)[key];
+    if (typeof handle === "object" && handle !== null) nativeSession = handle;
+  });
+  return function guard(this: http2.Http2Stream) {
+    if (nativeSession === undefined) return;
+    if (this.rstCode === 0 /* NGHTTP2_NO_ERROR */ && !session.destroyed) return;
+    sessionsHeldByStreams.register(this, nativeSession);
+  };
 }
