@@ -288,4 +288,45 @@ describe("our gRPC transport on Node", () => {
     expect(fromBinary(HealthCheckRequestSchema, bodies[0]!.subarray(5)).service).toBe("user.v1.UserService");
     await transport.close();
   });
+  it("advertises flow-control windows of 1 MiB, per stream and for the connection (HTTP/2's default is 64 KiB)", async () => {
+    let windows: { stream: number | undefined; connection: number | undefined } | undefined;
+    const server = await rawServer((stream) => {
+      const session = stream.session!;
+      windows = { stream: session.remoteSettings.initialWindowSize, connection: session.state.remoteWindowSize };
+      answer(stream);
+    });
+    const transport = createTransport({ baseUrl: server.url });
+    await createClient(Health, transport).check({});
+    expect(windows).toEqual({ stream: 1 << 20, connection: 1 << 20 });
+    await transport.close();
+  });
+
+  it("holds a server back within its queue and one flow-control window while the reader does not read, and loses nothing after", async () => {
+    // 256 messages of 64 KiB (SERVING and an unknown 64 KiB field): 16 MiB
+    // the server writes as fast as flow control lets it. A write's callback
+    // runs once nghttp2 has taken its bytes, which a full window prevents.
+    const filler = Buffer.alloc(64 * 1024, 1);
+    const big = frame(Buffer.concat([Buffer.from([8, 1, 122, 0x80, 0x80, 0x04]), filler]));
+    let flushed = 0;
+    const server = await rawServer(async (stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      for (let i = 0; i < 256 && !stream.destroyed; i++) {
+        if (!stream.write(big, () => flushed++)) await new Promise((resolve) => stream.once("drain", resolve));
+      }
+      stream.end();
+    });
+    const transport = createTransport({ baseUrl: server.url });
+    const messages = createClient(Health, transport).watch({})[Symbol.asyncIterator]();
+    expect((await messages.next()).value?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Our queue (16 messages), Node's readable buffer and the 1 MiB window:
+    // about 2 MiB of the 16, not all of it.
+    expect(flushed).toBeGreaterThan(1);
+    expect(flushed).toBeLessThan(48);
+    let received = 1;
+    while (!(await messages.next()).done) received++;
+    expect({ received, flushed }).toEqual({ received: 256, flushed: 256 });
+    await transport.close();
+  });
 });
