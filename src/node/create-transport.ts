@@ -11,7 +11,7 @@ import {
 import { resolveCallPolicy } from "../call/call-policy.js";
 import { createClosableTransport, DEFAULT_CLOSE_GRACE_MS } from "../transport/closable-transport.js";
 import { createCallInterceptors, createInterceptorStack, typedErrorOptions } from "../transport/create-interceptor-stack.js";
-import { DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
+import { DEFAULT_FLOW_CONTROL_WINDOW_BYTES, DEFAULT_READ_MAX_BYTES, type TransportOptions } from "../transport/transport-options.js";
 import { createTypedErrorTransport } from "../transport/typed-error-transport.js";
 import { validateTransportOptions } from "../transport/validate-transport-options.js";
 import { nodeAmbientCorrelationId, nodeAmbientDeadline } from "./ambient-context.js";
@@ -59,6 +59,7 @@ export function createTransport(options: TransportOptions): NodeTransport {
           keepaliveWithoutCalls: options.keepaliveWithoutCalls ?? false,
           idleTimeoutMs: options.idleTimeoutMs ?? 15 * 60_000,
           maxConnections: options.maxConnections ?? 4,
+          flowControlWindowBytes: options.flowControlWindowBytes ?? DEFAULT_FLOW_CONTROL_WINDOW_BYTES,
           // A dns: name resolves to addresses; certificates still name the host.
           nodeOptions: target.dynamic && tls.servername === undefined ? { ...tls, servername: new URL(target.baseUrl).hostname } : tls,
           healthCheckService: options.healthCheck?.service,

@@ -153,9 +153,28 @@ export interface TransportOptions {
    * without the health service counts as serving). Defaults to no health checking.
    */
   healthCheck?: { service: string };
+  /**
+   * Node HTTP/2 only: the flow-control window we advertise, per stream and
+   * for each connection, in bytes (65,535 to 2^31 - 1): how much a server may
+   * send before the client has read it. Larger windows speed up big or fast
+   * server streams; memory stays bounded by it, since a stream its reader
+   * does not drain is paused. Defaults to 1 MiB, as grpc-java's
+   * `flowControlWindow` (HTTP/2's own default is 64 KiB).
+   */
+  flowControlWindowBytes?: number;
   /** Node only: how often a "dns:///" baseUrl is resolved again. Defaults to 30 s. */
   dnsRefreshMs?: number;
 }
 
 /** gRPC's default largest message a client accepts (grpc-js, grpc-go): 4 MiB. */
 export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The flow-control window the Node transport advertises, per stream and per
+ * connection: 1 MiB, grpc-java's default (grpc-go grows towards 16 MiB by BDP
+ * estimation). With HTTP/2's 64 KiB a server stream stalls for a
+ * WINDOW_UPDATE round trip every 64 KiB: on loopback the bench's server
+ * stream (1,000 messages of 70 B) ran 116k msgs/s at 8.2 µs CPU each, and
+ * 140k at 6.9 µs with 1 MiB.
+ */
+export const DEFAULT_FLOW_CONTROL_WINDOW_BYTES = 1 << 20;

@@ -68,6 +68,11 @@ export function validateTransportOptions(options: TransportOptions, runtime: Tra
       throw invalidOption(name, `must be a positive integer, got ${String(value)}`);
     }
   }
+  const window = options.flowControlWindowBytes;
+  if (window !== undefined && (!Number.isSafeInteger(window) || window < 65_535 || window > 2 ** 31 - 1)) {
+    // RFC 9113 section 6.9.1: a window is at most 2^31 - 1; below the initial 65,535 it would starve the connection.
+    throw invalidOption("flowControlWindowBytes", `must be an integer from 65535 to 2147483647, got ${String(window)}`);
+  }
   if (options.sendCompression !== undefined && options.sendCompression !== "gzip" && options.sendCompression !== "br") {
     throw invalidOption("sendCompression", `"${String(options.sendCompression)}" must be "gzip" or "br"`);
   }

@@ -123,6 +123,8 @@ describe("createTransport on Node", () => {
     ["a zero readMaxBytes", { readMaxBytes: 0 }, /invalid option readMaxBytes/],
     ["a negative readMaxBytes", { readMaxBytes: -5 }, /invalid option readMaxBytes/],
     ["a bad retry option", { retry: { maxAttempts: 0 } }, /maxAttempts/],
+    ["a flow-control window under HTTP/2's 65,535", { flowControlWindowBytes: 1024 }, /invalid option flowControlWindowBytes/],
+    ["a flow-control window over 2^31 - 1", { flowControlWindowBytes: 2 ** 31 }, /invalid option flowControlWindowBytes/],
   ])("throws at construction on %s, naming the option", (_, options, message) => {
     const make = () => createTransport({ baseUrl: "http://127.0.0.1:1", ...options } as TransportOptions);
     expect(make).toThrow(message);

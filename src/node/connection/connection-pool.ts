@@ -16,6 +16,8 @@ export interface ConnectionPoolOptions {
   keepaliveWithoutCalls: boolean;
   idleTimeoutMs: number;
   maxConnections: number;
+  /** The flow-control window advertised per stream and per connection. */
+  flowControlWindowBytes: number;
   nodeOptions: http2.SecureClientSessionOptions;
   /** Watch each endpoint with grpc.health.v1.Health/Watch for this service; only SERVING ones get calls. */
   healthCheckService: string | undefined;

@@ -4,20 +4,6 @@ import { watchForDeadSession } from "./dead-session-watch.js";
 import { createNativeSessionGuard } from "./native-session-guard.js";
 import { notSentError } from "./not-sent-error.js";
 
-/**
- * The HTTP/2 flow-control windows we advertise, per stream (SETTINGS_INITIAL_WINDOW_SIZE)
- * and for the connection: 1 MiB, as grpc-java's default flow-control window
- * (grpc-go grows its windows towards 16 MiB by BDP estimation). With HTTP/2's
- * 64 KiB default a server stream stalls for a WINDOW_UPDATE round trip
- * every 64 KiB: on loopback the bench's server stream (1,000 messages of
- * 70 B) ran 116k msgs/s at 8.2 µs CPU each, and 140k at 6.9 µs with 1 MiB.
- * Back-pressure still holds: a response stream its reader does not drain is
- * paused, so it stops consuming and the server may send at most a window
- * more (stream-exchange.ts).
- */
-export const streamWindowBytes = 1 << 20;
-export const connectionWindowBytes = 1 << 20;
-
 /** Options for {@link createHttp2Connection}; the pool resolves every default. */
 export interface Http2ConnectionOptions {
   /** The endpoint's origin, e.g. "http://127.0.0.2:50051". */
@@ -31,6 +17,8 @@ export interface Http2ConnectionOptions {
   keepaliveWithoutCalls: boolean;
   /** Close the connection once it has had no stream for this long. */
   idleTimeoutMs: number;
+  /** The window advertised per stream (SETTINGS_INITIAL_WINDOW_SIZE) and for the connection. */
+  flowControlWindowBytes: number;
   /** TLS and socket options for http2.connect. */
   nodeOptions: http2.SecureClientSessionOptions;
   /** The server sent GOAWAY ENHANCE_YOUR_CALM "too_many_pings" (gRFC A8). */
@@ -109,7 +97,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
   // (RFC 9113 section 8.4): the streams fail with ERR_HTTP2_ERROR, INTERNAL.
   const session = http2.connect(origin, {
     ...options.nodeOptions,
-    settings: { initialWindowSize: streamWindowBytes, ...options.nodeOptions.settings, enablePush: false },
+    settings: { initialWindowSize: options.flowControlWindowBytes, ...options.nodeOptions.settings, enablePush: false },
   });
   /** Every stream's 'close', ours or not: one that ended abnormally keeps the native session alive until it is freed. */
   const guardOnClose = createNativeSessionGuard(session);
@@ -148,7 +136,7 @@ export function createHttp2Connection(options: Http2ConnectionOptions): Http2Con
         socket = raw;
         raw.setNoDelay?.(true);
         // The connection's window is not a SETTING: it grows by a WINDOW_UPDATE, sent here.
-        session.setLocalWindowSize(connectionWindowBytes);
+        session.setLocalWindowSize(options.flowControlWindowBytes);
       },
     );
     session.once("remoteSettings", () => {

@@ -288,7 +288,7 @@ describe("our gRPC transport on Node", () => {
     expect(fromBinary(HealthCheckRequestSchema, bodies[0]!.subarray(5)).service).toBe("user.v1.UserService");
     await transport.close();
   });
-  it("advertises flow-control windows of 1 MiB, per stream and for the connection (HTTP/2's default is 64 KiB)", async () => {
+  it("advertises flow-control windows of 1 MiB by default (HTTP/2's is 64 KiB), or flowControlWindowBytes, per stream and for the connection", async () => {
     let windows: { stream: number | undefined; connection: number | undefined } | undefined;
     const server = await rawServer((stream) => {
       const session = stream.session!;
@@ -299,6 +299,10 @@ describe("our gRPC transport on Node", () => {
     await createClient(Health, transport).check({});
     expect(windows).toEqual({ stream: 1 << 20, connection: 1 << 20 });
     await transport.close();
+    const larger = createTransport({ baseUrl: server.url, flowControlWindowBytes: 4 << 20 });
+    await createClient(Health, larger).check({});
+    expect(windows).toEqual({ stream: 4 << 20, connection: 4 << 20 });
+    await larger.close();
   });
 
   it("holds a server back within its queue and one flow-control window while the reader does not read, and loses nothing after", async () => {
