@@ -12,6 +12,7 @@ import {
 import { CanceledError, DeadlineExceededError, UnavailableError } from "../../../src/errors/index.js";
 import { retryableCallKey } from "../../../src/interceptors/retryable-call.js";
 import { createTransport } from "../../../src/node/create-transport.js";
+import { delay } from "../../helpers/connection-load.js";
 
 /**
  * A raw gRPC server on loopback whose every stream goes through `handle`,
@@ -323,7 +324,7 @@ describe("our gRPC transport on Node", () => {
     const transport = createTransport({ baseUrl: server.url });
     const messages = createClient(Health, transport).watch({})[Symbol.asyncIterator]();
     expect((await messages.next()).value?.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await delay(300);
     // Our queue (16 messages), Node's readable buffer and the 1 MiB window:
     // about 2 MiB of the 16, not all of it.
     expect(flushed).toBeGreaterThan(1);
