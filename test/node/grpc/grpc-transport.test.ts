@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -317,7 +318,7 @@ describe("our gRPC transport on Node", () => {
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       for (let i = 0; i < 256 && !stream.destroyed; i++) {
-        if (!stream.write(big, () => flushed++)) await new Promise((resolve) => stream.once("drain", resolve));
+        if (!stream.write(big, () => flushed++)) await once(stream, "drain");
       }
       stream.end();
     });
